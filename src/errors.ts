@@ -1,0 +1,184 @@
+/**
+ * Every error shmkit throws on purpose is a ShmkitError with a stable `code`.
+ *
+ * shmkit is loaded more than once in one process tree (the main thread and each worker import
+ * their own copy), so `instanceof` must not depend on module identity: every class carries a
+ * brand registered with Symbol.for, and Symbol.hasInstance checks the brand.
+ */
+
+const BRAND = Symbol.for('shmkit.error');
+
+export type ShmkitErrorCode =
+  | 'ERR_SHMKIT_INVALID_NAME'
+  | 'ERR_SHMKIT_SECTION_EXISTS'
+  | 'ERR_SHMKIT_SECTION_NOT_FOUND'
+  | 'ERR_SHMKIT_INCOMPATIBLE_SECTION'
+  | 'ERR_SHMKIT_SECTION_ABANDONED'
+  | 'ERR_SHMKIT_SECTION_CLOSED'
+  | 'ERR_SHMKIT_PERMISSION'
+  | 'ERR_SHMKIT_NO_SPACE'
+  | 'ERR_SHMKIT_TIMEOUT'
+  | 'ERR_SHMKIT_ABORTED'
+  | 'ERR_SHMKIT_OUT_OF_RANGE'
+  | 'ERR_SHMKIT_INVALID_ARG_TYPE'
+  | 'ERR_SHMKIT_INVALID_ARG_VALUE'
+  | 'ERR_SHMKIT_NOT_OWNER'
+  | 'ERR_SHMKIT_BARRIER_BROKEN'
+  | 'ERR_SHMKIT_UNSUPPORTED_PLATFORM'
+  | 'ERR_SHMKIT_SYSTEM';
+
+export class ShmkitError extends Error {
+  readonly code: ShmkitErrorCode;
+
+  constructor(code: ShmkitErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const brands = (value as { [BRAND]?: ReadonlySet<string> })[BRAND];
+    return brands !== undefined && brands.has(this.name);
+  }
+}
+
+/**
+ * Brands a class so that `instanceof` works across copies of this module. Each instance
+ * carries the set of class names it descends from (looked up once per class, not per throw).
+ */
+function brand(cls: { name: string; prototype: object }): void {
+  const parent = Object.getPrototypeOf(cls.prototype) as { [BRAND]?: ReadonlySet<string> };
+  const names = new Set(parent[BRAND] ?? []);
+  names.add(cls.name);
+  Object.defineProperty(cls.prototype, BRAND, { value: names, enumerable: false });
+}
+brand(ShmkitError);
+
+/** A section or object name that is not 1–200 characters of [A-Za-z0-9._-], or starts with '.'. */
+export class InvalidNameError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_INVALID_NAME', message);
+  }
+}
+brand(InvalidNameError);
+
+export class SectionExistsError extends ShmkitError {
+  constructor(readonly sectionName: string) {
+    super('ERR_SHMKIT_SECTION_EXISTS', `section '${sectionName}' already exists; use Section.open or Section.openOrCreate`);
+  }
+}
+brand(SectionExistsError);
+
+export class SectionNotFoundError extends ShmkitError {
+  constructor(readonly sectionName: string) {
+    super('ERR_SHMKIT_SECTION_NOT_FOUND', `section '${sectionName}' does not exist; create it first with Section.create`);
+  }
+}
+brand(SectionNotFoundError);
+
+/** Not a shmkit section, another format version, the other byte order, or truncated. */
+export class IncompatibleSectionError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_INCOMPATIBLE_SECTION', message);
+  }
+}
+brand(IncompatibleSectionError);
+
+/** The creator of a section died before finishing its initialisation. */
+export class SectionAbandonedError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_SECTION_ABANDONED', message);
+  }
+}
+brand(SectionAbandonedError);
+
+export class SectionClosedError extends ShmkitError {
+  constructor(what: string) {
+    super('ERR_SHMKIT_SECTION_CLOSED', `${what} is closed`);
+  }
+}
+brand(SectionClosedError);
+
+export class PermissionError extends ShmkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHMKIT_PERMISSION', message, options);
+  }
+}
+brand(PermissionError);
+
+export class NoSpaceError extends ShmkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHMKIT_NO_SPACE', message, options);
+  }
+}
+brand(NoSpaceError);
+
+export class TimeoutError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_TIMEOUT', message);
+  }
+}
+brand(TimeoutError);
+
+export class AbortError extends ShmkitError {
+  constructor(message = 'the operation was aborted', options?: { cause?: unknown }) {
+    super('ERR_SHMKIT_ABORTED', message, options);
+  }
+}
+brand(AbortError);
+
+/** A number outside its allowed range (sizes, counts, timeouts). Names the option. */
+export class OutOfRangeError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_OUT_OF_RANGE', message);
+  }
+}
+brand(OutOfRangeError);
+
+/** An argument or option of the wrong type. Names the option. */
+export class InvalidArgTypeError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_INVALID_ARG_TYPE', message);
+  }
+}
+brand(InvalidArgTypeError);
+
+/** An argument of the right type but a value that is not allowed (an unknown option, say). */
+export class InvalidArgValueError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_INVALID_ARG_VALUE', message);
+  }
+}
+brand(InvalidArgValueError);
+
+/** Unlock of a lock this process or thread does not hold. */
+export class NotOwnerError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_NOT_OWNER', message);
+  }
+}
+brand(NotOwnerError);
+
+/** A barrier whose party died or timed out: every waiter of that generation gets this. */
+export class BarrierBrokenError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_BARRIER_BROKEN', message);
+  }
+}
+brand(BarrierBrokenError);
+
+export class UnsupportedPlatformError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_UNSUPPORTED_PLATFORM', message);
+  }
+}
+brand(UnsupportedPlatformError);
+
+/** An OS call failed in a way no more specific class describes; `errno` holds the OS code. */
+export class SystemError extends ShmkitError {
+  constructor(message: string, readonly errno: number, readonly syscall: string) {
+    super('ERR_SHMKIT_SYSTEM', message);
+  }
+}
+brand(SystemError);

@@ -1,0 +1,138 @@
+/**
+ * The header at the start of every section: 16 KiB (a page on every supported OS, including
+ * macOS arm64's 16 KiB pages), so the user area that follows is page-aligned.
+ *
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +---------------------------------------------------------------+   0
+ * |                     magic "SHMK" (u32)                        |
+ * +---------------------------------------------------------------+   4
+ * |            byte-order mark 0x01020304 (u32, native)           |
+ * +---------------------------------------------------------------+   8
+ * |                     format version (u32)                      |
+ * +---------------------------------------------------------------+  12
+ * |                word size of the creator (u32)                 |
+ * +---------------------------------------------------------------+  16
+ * |      init state (i32): 0 EMPTY, 1 INITIALIZING, 2 READY       |  futex word
+ * +---------------------------------------------------------------+  20
+ * |             header length = user-area offset (u32)            |
+ * +---------------------------------------------------------------+  24
+ * |                  total size in bytes (f64)                    |
+ * +---------------------------------------------------------------+  32
+ * |                user-area size in bytes (f64)                  |
+ * +---------------------------------------------------------------+  40
+ * |                     creator pid (i32)                         |
+ * +---------------------------------------------------------------+  44
+ * |                     layout kind (u32)                         |
+ * +---------------------------------------------------------------+  48
+ * |                 creator start time (f64)                      |
+ * +---------------------------------------------------------------+  56
+ * |                 attach table capacity (u32)                   |
+ * +---------------------------------------------------------------+  60
+ * |                 name length in bytes (u32)                    |
+ * +---------------------------------------------------------------+  64
+ * |              created at, ms since the epoch (f64)             |
+ * +---------------------------------------------------------------+  72
+ * |                     reserved (56 bytes)                       |
+ * +---------------------------------------------------------------+ 128
+ * |                 name, UTF-8 (256 bytes, zero padded)          |
+ * +---------------------------------------------------------------+ 384
+ * |                     reserved (640 bytes)                      |
+ * +---------------------------------------------------------------+ 1024
+ * |       attach table: ATTACH_CAPACITY slots of 32 bytes         |
+ * |                             ...                               |
+ * +---------------------------------------------------------------+ 16384
+ * |                 user area (section.buffer)                    |
+ *
+ * Attach slot (32 bytes), one per open Section object in any thread of any process:
+ * +---------------------------------------------------------------+ +0
+ * |           pid (i32); 0 = free; claimed by CAS 0 -> pid        |
+ * +---------------------------------------------------------------+ +4
+ * |     doorbell (i32): bumped + futex-woken to wake async waits  |  futex word
+ * +---------------------------------------------------------------+ +8
+ * |                  process start time (f64)                     |
+ * +---------------------------------------------------------------+ +16
+ * |  armed (i32): async waits pending in the slot's owner thread  |
+ * +---------------------------------------------------------------+ +20
+ * |                  reserved (12 bytes)                          |
+ * +---------------------------------------------------------------+ +32
+ *
+ * Who writes what:
+ * - The creator writes every header field while it holds the creation lock, then publishes
+ *   init state READY (release store, then futex wake). After READY the fields above the
+ *   attach table never change.
+ * - A slot is owned by the thread whose pid it holds. It claims the slot by CAS on pid (a free
+ *   slot, or one whose process is dead), then writes the start time. A reader that sees a pid
+ *   with start time 0 is looking at a claim in progress and judges by the pid alone.
+ * - Wakers of any process read `armed` and ring `doorbell` of armed slots.
+ */
+
+const u32 = 4;
+const f64 = 8;
+
+export const SECTION_MAGIC = 0x4b4d4853; // "SHMK" read as a little-endian u32
+export const SECTION_MAGIC_SWAPPED = 0x53484d4b; // what the other byte order reads
+export const BYTE_ORDER_MARK = 0x01020304;
+export const BYTE_ORDER_MARK_SWAPPED = 0x04030201;
+export const FORMAT_VERSION = 1;
+export const WORD_SIZE = 8;
+
+export const INIT_EMPTY = 0; // zero-filled: the creator has not written the header yet
+export const INIT_INITIALIZING = 1; // header written, user area being laid out
+export const INIT_READY = 2; // published: openers may use the section
+
+let offset = 0;
+export const MAGIC_OFFSET = offset; offset += u32;
+export const BYTE_ORDER_OFFSET = offset; offset += u32;
+export const VERSION_OFFSET = offset; offset += u32;
+export const WORD_SIZE_OFFSET = offset; offset += u32;
+export const INIT_STATE_OFFSET = offset; offset += u32;
+export const HEADER_LENGTH_OFFSET = offset; offset += u32;
+export const TOTAL_SIZE_OFFSET = offset; offset += f64;
+export const USER_SIZE_OFFSET = offset; offset += f64;
+export const CREATOR_PID_OFFSET = offset; offset += u32;
+export const LAYOUT_KIND_OFFSET = offset; offset += u32;
+export const CREATOR_START_TIME_OFFSET = offset; offset += f64;
+export const ATTACH_CAPACITY_OFFSET = offset; offset += u32;
+export const NAME_LENGTH_OFFSET = offset; offset += u32;
+export const CREATED_AT_OFFSET = offset; offset += f64;
+export const FIXED_FIELDS_END = offset; // 72
+offset = 128;
+export const NAME_OFFSET = offset;
+export const NAME_CAPACITY = 256;
+offset += NAME_CAPACITY;
+offset = 1024;
+export const ATTACH_TABLE_OFFSET = offset;
+
+export const ATTACH_SLOT_LENGTH = 32;
+export const SLOT_PID_OFFSET = 0;
+export const SLOT_DOORBELL_OFFSET = 4;
+export const SLOT_START_TIME_OFFSET = 8;
+export const SLOT_ARMED_OFFSET = 16;
+
+export const HEADER_LENGTH = 16384;
+export const ATTACH_CAPACITY = (HEADER_LENGTH - ATTACH_TABLE_OFFSET) / ATTACH_SLOT_LENGTH; // 480
+
+/** The largest user area a section may have: 1 TiB (far past what tmpfs or RAM give). */
+export const MAX_USER_SIZE = 2 ** 40;
+
+/** What a section's user area holds; stored in the header so tools can show it. */
+export const LAYOUT_KINDS = ['raw', 'namespace', 'channel', 'mailbox', 'broadcast', 'pool'] as const;
+export type LayoutKind = (typeof LAYOUT_KINDS)[number];
+
+export function layoutKindCode(kind: LayoutKind): number {
+  return LAYOUT_KINDS.indexOf(kind);
+}
+
+export function layoutKindName(code: number): LayoutKind | 'unknown' {
+  return LAYOUT_KINDS[code] ?? 'unknown';
+}
+
+export function slotOffset(index: number): number {
+  return ATTACH_TABLE_OFFSET + index * ATTACH_SLOT_LENGTH;
+}
+
+/** Total bytes of a section whose user area is `userSize`, rounded up to whole pages. */
+export function sectionTotalSize(userSize: number, pageSize: number): number {
+  return HEADER_LENGTH + Math.ceil(userSize / pageSize) * pageSize;
+}

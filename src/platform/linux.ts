@@ -1,0 +1,388 @@
+/**
+ * Linux backend: POSIX shared memory through /dev/shm (what glibc's shm_open does), files for
+ * file-backed sections, mmap through koffi, futex for cross-process waits.
+ *
+ * Opening, sizing and unlinking go through node:fs (real descriptors, Node's errno names);
+ * koffi is used only for what Node lacks: posix_fallocate, mmap/munmap/msync, flock, futex.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import koffi from 'koffi';
+import { InvalidArgValueError, SystemError, UnsupportedPlatformError } from '../errors.js';
+import { errnoName, translateFsError, translateOsError } from './errno.js';
+import type {
+  CreateRequest,
+  Mapping,
+  ObjectLocation,
+  ObjectStat,
+  OpenRequest,
+  Platform,
+  ProcessIdentity,
+  SharedObject,
+  WaitResult,
+  WatchedWord,
+} from './types.js';
+
+export const SHM_DIRECTORY = '/dev/shm';
+export const OBJECT_PREFIX = 'shmkit.';
+
+const PROT_READ = 1;
+const PROT_WRITE = 2;
+const MAP_SHARED = 1;
+const MAP_PRIVATE = 2;
+const MAP_FIXED = 0x10;
+const MAP_ANONYMOUS = 0x20;
+const MS_SYNC = 4;
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+const FUTEX_WAIT = 0; // not FUTEX_PRIVATE_FLAG: the word is shared between processes
+const FUTEX_WAKE = 1;
+const FUTEX2_SIZE_U32 = 0x02;
+const CLOCK_MONOTONIC = 1;
+const EAGAIN = 11;
+const EINTR = 4;
+const ETIMEDOUT = 110;
+const ENOSYS = 38;
+const SC_PAGESIZE = 30;
+const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+const FUTEX_WAITV_MAX = 128;
+const FUTEX_WAITV_ENTRY_SIZE = 24; // { u64 val; u64 uaddr; u32 flags; u32 reserved }
+
+const SYSCALL_NUMBERS: Record<string, { futex: number; futexWaitv: number }> = {
+  x64: { futex: 202, futexWaitv: 449 },
+  arm64: { futex: 98, futexWaitv: 449 },
+};
+
+/** Binds libc lazily: this module is imported on every OS, but only called on Linux. */
+function bindLibc() {
+  const libc = koffi.load('libc.so.6');
+  // Anonymous struct: a named one would clash when a second copy of shmkit loads in-process.
+  const timespec = koffi.struct({ tv_sec: 'int64_t', tv_nsec: 'int64_t' });
+  const timespecPointer = koffi.pointer(timespec);
+  return {
+    mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
+    munmap: libc.func('int munmap(void *addr, size_t length)'),
+    msync: libc.func('int msync(void *addr, size_t length, int flags)'),
+    posixFallocate: libc.func('int posix_fallocate(int fd, int64_t offset, int64_t length)'),
+    flock: libc.func('int flock(int fd, int operation)'),
+    sysconf: libc.func('long sysconf(int name)'),
+    clockGettime: libc.func('clock_gettime', 'int', ['int', koffi.out(timespecPointer)]),
+    // syscall(2) is variadic; koffi cannot call a variadic function asynchronously, so it is
+    // declared once per use with fixed arguments (all integer registers, so the ABI matches).
+    // futex(uaddr, op, val, timeout, uaddr2, val3)
+    futexCall: libc.func('syscall', 'long', ['long', 'uintptr_t', 'int', 'uint32_t', timespecPointer, 'uintptr_t', 'uint32_t']),
+    // futex_waitv(waiters, nr_futexes, flags, timeout, clockid)
+    futexWaitvCall: libc.func('syscall', 'long', ['long', 'uintptr_t', 'uint32_t', 'uint32_t', timespecPointer, 'int']),
+  };
+}
+type Libc = ReturnType<typeof bindLibc>;
+
+/** Bookkeeping of one mapping: how many ArrayBuffers still point into it. */
+interface MappingState {
+  readonly address: bigint;
+  readonly length: number;
+  views: number;
+  retired: boolean;
+}
+
+function objectPath(location: ObjectLocation): string {
+  return location.file ?? path.join(SHM_DIRECTORY, OBJECT_PREFIX + location.name);
+}
+
+function describe(location: ObjectLocation): string {
+  return location.file ? `section '${location.name}' (file ${location.file})` : `section '${location.name}'`;
+}
+
+function relativeTimespec(timeoutMs: number): { tv_sec: number; tv_nsec: number } | null {
+  if (timeoutMs === Infinity) return null;
+  const ms = Math.max(0, timeoutMs);
+  const sec = Math.floor(ms / 1000);
+  return { tv_sec: sec, tv_nsec: Math.floor((ms - sec * 1000) * 1e6) };
+}
+
+function readStartTime(pid: number): number {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return 0;
+  }
+  // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  if (state === 'Z' || state === 'X') return 0; // killed, waiting to be reaped: dead to us
+  const startTime = Number(fields[19]); // field 22 of stat(5): starttime, clock ticks since boot
+  return Number.isFinite(startTime) && startTime > 0 ? startTime : 1;
+}
+
+class LinuxPlatform implements Platform {
+  readonly name = 'linux';
+  readonly pageSize: number;
+  readonly canList = true;
+  readonly maxWatchedWords = FUTEX_WAITV_MAX;
+  readonly currentProcess: ProcessIdentity;
+  private readonly syscalls: { futex: number; futexWaitv: number };
+  private waitvSupported = true;
+  private readonly mappings = new WeakMap<Mapping, MappingState>();
+  private readonly collector = new FinalizationRegistry<MappingState>((state) => this.release(state));
+  private readonly libc: Libc;
+
+  constructor() {
+    const syscalls = SYSCALL_NUMBERS[process.arch];
+    if (!syscalls) throw new UnsupportedPlatformError(`shmkit has no futex syscall numbers for ${process.arch}`);
+    this.syscalls = syscalls;
+    this.libc = bindLibc();
+    this.pageSize = Number(this.libc.sysconf(SC_PAGESIZE)) || 4096;
+    this.currentProcess = { pid: process.pid, startTime: readStartTime(process.pid) };
+  }
+
+  objectName(name: string): string {
+    return OBJECT_PREFIX + name;
+  }
+
+  createObject(request: CreateRequest): SharedObject {
+    const file = objectPath(request);
+    const what = `creating ${describe(request)}`;
+    const { O_CREAT, O_EXCL, O_RDWR, O_NOFOLLOW } = fs.constants;
+    let fd: number;
+    try {
+      fd = fs.openSync(file, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW, request.mode);
+    } catch (error) {
+      throw translateFsError(error, what, request.name);
+    }
+    try {
+      fs.fchmodSync(fd, request.mode); // the umask must not widen or narrow what was asked
+      fs.ftruncateSync(fd, request.size);
+      // Commit every page now: on a full tmpfs this fails with ENOSPC instead of the process
+      // dying of SIGBUS on first touch. posix_fallocate returns the error number itself.
+      const rc = this.libc.posixFallocate(fd, 0, request.size) as number;
+      if (rc !== 0) throw translateOsError(errnoName(rc), rc, what, request.name, 'posix_fallocate');
+    } catch (error) {
+      try { fs.closeSync(fd); } catch { /* already failing */ }
+      try { fs.unlinkSync(file); } catch { /* already failing */ }
+      throw translateFsError(error, what, request.name);
+    }
+    return { handle: fd, label: file, readonly: false };
+  }
+
+  openObject(request: OpenRequest): SharedObject {
+    const file = objectPath(request);
+    const { O_RDONLY, O_RDWR, O_NOFOLLOW } = fs.constants;
+    let fd: number;
+    try {
+      fd = fs.openSync(file, (request.readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW);
+    } catch (error) {
+      throw translateFsError(error, `opening ${describe(request)}`, request.name);
+    }
+    let stat: fs.Stats;
+    try {
+      stat = fs.fstatSync(fd);
+    } catch (error) {
+      fs.closeSync(fd);
+      throw translateFsError(error, `opening ${describe(request)}`, request.name);
+    }
+    if (!stat.isFile()) {
+      fs.closeSync(fd);
+      throw new InvalidArgValueError(`opening ${describe(request)}: ${file} is not a regular file`);
+    }
+    return { handle: fd, label: file, readonly: request.readonly };
+  }
+
+  statObject(object: SharedObject): ObjectStat {
+    const stat = fs.fstatSync(object.handle as number);
+    return { size: stat.size, uid: stat.uid, mode: stat.mode & 0o7777 };
+  }
+
+  closeObject(object: SharedObject): void {
+    fs.closeSync(object.handle as number);
+  }
+
+  unlinkObject(location: ObjectLocation): boolean {
+    try {
+      fs.unlinkSync(objectPath(location));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw translateFsError(error, `removing ${describe(location)}`, location.name);
+    }
+  }
+
+  listObjects(): string[] {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(SHM_DIRECTORY);
+    } catch {
+      return [];
+    }
+    return entries.filter((entry) => entry.startsWith(OBJECT_PREFIX)).map((entry) => entry.slice(OBJECT_PREFIX.length));
+  }
+
+  lockCreation(object: SharedObject): void {
+    if (this.libc.flock(object.handle as number, LOCK_EX | LOCK_NB) !== 0) {
+      const errno = koffi.errno();
+      throw new SystemError(`locking ${object.label} for initialisation failed: ${errnoName(errno)}`, errno, 'flock');
+    }
+  }
+
+  unlockCreation(object: SharedObject): void {
+    this.libc.flock(object.handle as number, LOCK_UN);
+  }
+
+  isCreationLocked(object: SharedObject): boolean {
+    const fd = object.handle as number;
+    if (this.libc.flock(fd, LOCK_SH | LOCK_NB) === 0) {
+      this.libc.flock(fd, LOCK_UN);
+      return false;
+    }
+    return true;
+  }
+
+  map(object: SharedObject, length: number): Mapping {
+    const prot = object.readonly ? PROT_READ : PROT_READ | PROT_WRITE;
+    const pointer = this.libc.mmap(null, length, prot, MAP_SHARED, object.handle as number, 0) as bigint;
+    if (pointer === MAP_FAILED || pointer === null) {
+      const errno = koffi.errno();
+      throw translateOsError(errnoName(errno), errno, `mapping ${object.label}`, object.label, 'mmap');
+    }
+    return this.track({ address: BigInt(pointer), length, buffer: koffi.view(pointer, length), readonly: object.readonly });
+  }
+
+  view(mapping: Mapping, offset: number, length: number): ArrayBuffer {
+    const state = this.mappings.get(mapping);
+    if (!state || state.retired) throw new InvalidArgValueError('view of a mapping that was unmapped');
+    const buffer = koffi.view(mapping.address + BigInt(offset), length);
+    state.views++;
+    this.collector.register(buffer, state);
+    return buffer;
+  }
+
+  private track(mapping: Mapping): Mapping {
+    const state: MappingState = { address: mapping.address, length: mapping.length, views: 1, retired: false };
+    this.mappings.set(mapping, state);
+    this.collector.register(mapping.buffer, state);
+    return mapping;
+  }
+
+  private release(state: MappingState): void {
+    state.views--;
+    if (state.retired && state.views === 0) this.libc.munmap(state.address, state.length);
+  }
+
+  /** Shared anonymous memory: process-local words that futex can wait on (control words). */
+  mapAnonymous(length: number): Mapping {
+    const pointer = this.libc.mmap(null, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0) as bigint;
+    if (pointer === MAP_FAILED || pointer === null) {
+      const errno = koffi.errno();
+      throw new SystemError(`mapping ${length} anonymous bytes failed: ${errnoName(errno)}`, errno, 'mmap');
+    }
+    return this.track({ address: BigInt(pointer), length, buffer: koffi.view(pointer, length), readonly: false });
+  }
+
+  unmap(mapping: Mapping): void {
+    const state = this.mappings.get(mapping);
+    if (!state || state.retired) return;
+    state.retired = true;
+    this.mappings.delete(mapping);
+    // Swap the shared pages for private zero pages at the same address: the section's memory
+    // is let go now, and a stale ArrayBuffer in user code reads zeros instead of faulting.
+    // The address range itself goes back to the OS when the last view is collected.
+    const pointer = this.libc.mmap(
+      state.address, state.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0,
+    ) as bigint;
+    if (pointer === MAP_FAILED) this.libc.munmap(state.address, state.length);
+  }
+
+  flush(mapping: Mapping): void {
+    if (this.libc.msync(mapping.address, mapping.length, MS_SYNC) !== 0) {
+      const errno = koffi.errno();
+      throw new SystemError(`msync failed: ${errnoName(errno)}`, errno, 'msync');
+    }
+  }
+
+  wait(address: bigint, expected: number, timeoutMs: number): WaitResult {
+    const rc = this.libc.futexCall(this.syscalls.futex, address, FUTEX_WAIT, expected >>> 0, relativeTimespec(timeoutMs), 0, 0) as number;
+    if (rc === 0) return 'ok';
+    const errno = koffi.errno();
+    if (errno === ETIMEDOUT) return 'timed-out';
+    if (errno === EAGAIN) return 'not-equal';
+    if (errno === EINTR) return 'ok'; // a signal: spurious return, the caller re-checks
+    throw new SystemError(`futex wait failed: ${errnoName(errno)}`, errno, 'futex');
+  }
+
+  wake(address: bigint, count: number): number {
+    const rc = this.libc.futexCall(this.syscalls.futex, address, FUTEX_WAKE, Math.min(count, 0x7fffffff), null, 0, 0) as number;
+    return rc < 0 ? 0 : rc;
+  }
+
+  waitAnyAsync(words: readonly WatchedWord[], timeoutMs: number): Promise<void> {
+    if (words.length === 0 || words.length > FUTEX_WAITV_MAX) {
+      throw new InvalidArgValueError(`waitAnyAsync watches 1 to ${FUTEX_WAITV_MAX} words, got ${words.length}`);
+    }
+    if (!this.waitvSupported || words.length === 1) {
+      // One word (or a kernel older than 5.16): a plain futex wait on the first word.
+      return this.waitOneAsync(words[0]!, timeoutMs);
+    }
+    // The array must outlive the call: koffi copies scalar arguments, not the memory behind
+    // a raw address, so it is allocated here and released in the callback.
+    const bytes = words.length * FUTEX_WAITV_ENTRY_SIZE;
+    const array = koffi.alloc('uint8_t', bytes);
+    const view = new DataView(koffi.view(array, bytes));
+    words.forEach((word, i) => {
+      const at = i * FUTEX_WAITV_ENTRY_SIZE;
+      view.setBigUint64(at, BigInt(word.expected >>> 0), true);
+      view.setBigUint64(at + 8, word.address, true);
+      view.setUint32(at + 16, FUTEX2_SIZE_U32, true);
+      view.setUint32(at + 20, 0, true);
+    });
+    const deadline = this.absoluteDeadline(timeoutMs);
+    return new Promise((resolve, reject) => {
+      this.libc.futexWaitvCall.async(
+        this.syscalls.futexWaitv, koffi.address(array), words.length, 0, deadline, CLOCK_MONOTONIC,
+        (error: unknown, rc: number) => {
+          koffi.free(array);
+          if (error) return reject(error);
+          // -ENOSYS surfaces as -1; errno is not readable across threads, so a failed call
+          // is retried once through the one-word path, which tells us about ENOSYS for sure.
+          if (rc === -1 && this.waitvSupported && !this.probeWaitv()) {
+            this.waitvSupported = false;
+          }
+          resolve();
+        },
+      );
+    });
+  }
+
+  private waitOneAsync(word: WatchedWord, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.libc.futexCall.async(
+        this.syscalls.futex, word.address, FUTEX_WAIT, word.expected >>> 0, relativeTimespec(timeoutMs), 0, 0,
+        (error: unknown) => (error ? reject(error) : resolve()),
+      );
+    });
+  }
+
+  /** futex_waitv with zero futexes fails with EINVAL where it exists, ENOSYS where it does not. */
+  private probeWaitv(): boolean {
+    this.libc.futexWaitvCall(this.syscalls.futexWaitv, 0n, 0, 0, null, CLOCK_MONOTONIC);
+    return koffi.errno() !== ENOSYS;
+  }
+
+  private absoluteDeadline(timeoutMs: number): { tv_sec: number; tv_nsec: number } | null {
+    if (timeoutMs === Infinity) return null;
+    const now = { tv_sec: 0, tv_nsec: 0 };
+    this.libc.clockGettime(CLOCK_MONOTONIC, now);
+    const totalNs = Number(now.tv_nsec) + Math.max(0, timeoutMs) * 1e6;
+    const carry = Math.floor(totalNs / 1e9);
+    return { tv_sec: Number(now.tv_sec) + carry, tv_nsec: Math.floor(totalNs - carry * 1e9) };
+  }
+
+  processStartTime(pid: number): number {
+    return readStartTime(pid);
+  }
+}
+
+export function createLinuxPlatform(): Platform {
+  return new LinuxPlatform();
+}

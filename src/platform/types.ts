@@ -1,0 +1,142 @@
+/**
+ * The one interface every operating-system backend implements. Everything above src/platform
+ * talks to this and never to koffi or the OS directly.
+ *
+ * Addresses are BigInt (what koffi hands back for pointers); sizes and offsets are numbers.
+ */
+
+/** An open shared-memory object or file: the OS handle plus what we learnt when opening it. */
+export interface SharedObject {
+  /** A file descriptor (POSIX) or a HANDLE (Windows). */
+  readonly handle: number | bigint;
+  /** The OS name or path it was opened under, for messages. */
+  readonly label: string;
+  /** Whether it was opened for reading only. */
+  readonly readonly: boolean;
+}
+
+export interface ObjectLocation {
+  /** The section name, as the user spelled it (validated). */
+  readonly name: string;
+  /** A file path for file-backed sections; undefined for memory-backed ones. */
+  readonly file?: string | undefined;
+}
+
+export interface CreateRequest extends ObjectLocation {
+  /** Total bytes: header plus user area, a multiple of the page size. */
+  readonly size: number;
+  /** Permission bits, 0o600 by default. Applied regardless of the umask. */
+  readonly mode: number;
+}
+
+export interface OpenRequest extends ObjectLocation {
+  readonly readonly: boolean;
+}
+
+export interface ObjectStat {
+  readonly size: number;
+  /** Owner's user id, or -1 where the OS has no such notion (Windows). */
+  readonly uid: number;
+  readonly mode: number;
+}
+
+/** A mapped view: `buffer` is a plain ArrayBuffer over the mapped bytes (koffi.view). */
+export interface Mapping {
+  readonly address: bigint;
+  readonly length: number;
+  readonly buffer: ArrayBuffer;
+  readonly readonly: boolean;
+}
+
+export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
+
+/** One word to watch in waitAnyAsync: wake when its value differs from `expected`. */
+export interface WatchedWord {
+  readonly address: bigint;
+  readonly expected: number;
+}
+
+export interface ProcessIdentity {
+  readonly pid: number;
+  /**
+   * When the process started, in an OS-specific unit that only needs to be stable for the
+   * life of the process and differ between two processes that had the same pid.
+   * 0 means unknown.
+   */
+  readonly startTime: number;
+}
+
+export interface Platform {
+  /** 'linux', 'darwin' or 'win32'. */
+  readonly name: string;
+  readonly pageSize: number;
+  /** Whether the OS can list its shared-memory objects (Section.list). */
+  readonly canList: boolean;
+
+  /** The OS object name for a section name (macOS shortens long names with a hash). */
+  objectName(name: string): string;
+
+  /**
+   * Creates the object exclusively, sizes it to `size` and commits the space (a full tmpfs
+   * fails here with NoSpaceError, never with SIGBUS later). Throws SectionExistsError,
+   * PermissionError, NoSpaceError. On failure nothing is left behind.
+   */
+  createObject(request: CreateRequest): SharedObject;
+  /** Opens an existing object. Throws SectionNotFoundError, PermissionError. */
+  openObject(request: OpenRequest): SharedObject;
+  statObject(object: SharedObject): ObjectStat;
+  closeObject(object: SharedObject): void;
+  /** Removes the name. Mappings that exist stay valid. Returns false if it did not exist. */
+  unlinkObject(location: ObjectLocation): boolean;
+  /** Section names (not OS names) of the memory-backed sections that exist now. */
+  listObjects(): string[];
+
+  /**
+   * The creation lock: held by a creator from create until the header says READY. The lock
+   * dies with its process, so an opener that finds the lock free and the header not READY
+   * knows the creator died during initialisation.
+   */
+  lockCreation(object: SharedObject): void;
+  unlockCreation(object: SharedObject): void;
+  /** True when some live process holds the creation lock. */
+  isCreationLocked(object: SharedObject): boolean;
+
+  map(object: SharedObject, length: number): Mapping;
+  /**
+   * Another ArrayBuffer over part of a mapping (the user area, say). Views count as users of
+   * the mapping: see unmap.
+   */
+  view(mapping: Mapping, offset: number, length: number): ArrayBuffer;
+  /** Shared anonymous memory for process-local words a wait can watch (control words). */
+  mapAnonymous(length: number): Mapping;
+  /**
+   * Releases the mapping. The ArrayBuffers over it (mapping.buffer and views) may still be
+   * reachable from user code, and touching freed memory would crash the process; so where the
+   * OS allows, the range is first replaced by private zero pages, and the address range is
+   * returned to the OS only once every view has been garbage-collected.
+   */
+  unmap(mapping: Mapping): void;
+  /** Writes dirty pages of a file-backed mapping to the file (msync MS_SYNC). */
+  flush(mapping: Mapping): void;
+
+  /**
+   * Blocks the calling thread while the 32-bit word at `address` equals `expected`, until a
+   * wake, a timeout (ms; Infinity = none) or a spurious return. Cross-process.
+   */
+  wait(address: bigint, expected: number, timeoutMs: number): WaitResult;
+  /** Wakes up to `count` threads waiting on `address`, in any process. Returns how many. */
+  wake(address: bigint, count: number): number;
+  /**
+   * Waits off the JS thread (on a libuv pool thread) until any watched word differs from its
+   * expected value, a wake on one of them, or the timeout. Callers must keep at most one
+   * such call in flight per process: each occupies a thread of libuv's pool.
+   * May return spuriously; callers re-check their words.
+   */
+  waitAnyAsync(words: readonly WatchedWord[], timeoutMs: number): Promise<void>;
+  /** How many words one waitAnyAsync call can watch. */
+  readonly maxWatchedWords: number;
+
+  readonly currentProcess: ProcessIdentity;
+  /** The start time of a running process, or 0 if no process has that pid. */
+  processStartTime(pid: number): number;
+}

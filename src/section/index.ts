@@ -1,0 +1,7 @@
+export { Section, type SectionInfo } from './section.js';
+export type {
+  SectionCreateOptions,
+  SectionOpenOptions,
+  SectionOpenOrCreateOptions,
+  SectionUnlinkOptions,
+} from './options.js';

@@ -1,0 +1,116 @@
+/**
+ * Option parsing for Section.create / open / openOrCreate / unlink, with filled defaults.
+ */
+import { InvalidArgValueError } from '../errors.js';
+import { LAYOUT_KINDS, MAX_USER_SIZE, type LayoutKind } from '../layout/section-header.js';
+import {
+  validateBoolean,
+  validateInteger,
+  validateKnownKeys,
+  validateName,
+  validateObject,
+  validateString,
+  validateTimeout,
+} from '../validate.js';
+
+export const DEFAULT_MODE = 0o600;
+export const DEFAULT_OPEN_TIMEOUT_MS = 5000;
+
+export interface SectionCreateOptions {
+  /** Usable bytes: the length of section.buffer. 1 byte to 1 TiB. */
+  size: number;
+  /** Back the section by this file (persistent) instead of shared memory. */
+  file?: string;
+  /** Permission bits of the object or file, 0o600 by default. */
+  mode?: number;
+  /** @internal What the user area holds (set by Namespace, Channel, ...). */
+  kind?: LayoutKind;
+  /** @internal Lays out the user area while openers still wait for READY. */
+  initialize?: (buffer: ArrayBuffer) => void;
+}
+
+export interface SectionOpenOptions {
+  file?: string;
+  /** Map read-only (PROT_READ). Writing to the buffer of a read-only section faults. */
+  readonly?: boolean;
+  /** How long to wait for a section that is still being initialised, in ms (default 5000). */
+  timeout?: number;
+}
+
+export interface SectionOpenOrCreateOptions extends SectionCreateOptions {
+  timeout?: number;
+}
+
+export interface SectionUnlinkOptions {
+  file?: string;
+}
+
+export interface ParsedCreate {
+  name: string;
+  size: number;
+  file: string | undefined;
+  mode: number;
+  kind: LayoutKind;
+  initialize: ((buffer: ArrayBuffer) => void) | undefined;
+  timeout: number;
+}
+
+export interface ParsedOpen {
+  name: string;
+  file: string | undefined;
+  readonly: boolean;
+  timeout: number;
+}
+
+const CREATE_KEYS = ['size', 'file', 'mode', 'kind', 'initialize', 'timeout'] as const;
+const OPEN_KEYS = ['file', 'readonly', 'timeout'] as const;
+
+function parseFile(value: unknown): string | undefined {
+  return value === undefined ? undefined : validateString(value, 'options.file');
+}
+
+export function parseCreate(name: unknown, raw: unknown, allowTimeout: boolean): ParsedCreate {
+  const validName = validateName(name, 'section name');
+  if (raw === undefined) throw new InvalidArgValueError('options.size is required when creating a section');
+  const options = validateObject<SectionOpenOrCreateOptions>(raw, 'options');
+  validateKnownKeys(options, allowTimeout ? CREATE_KEYS : CREATE_KEYS.filter((k) => k !== 'timeout'), 'options');
+  if (options.size === undefined) throw new InvalidArgValueError('options.size is required when creating a section');
+  const size = validateInteger(options.size, 'options.size', 1, MAX_USER_SIZE);
+  const mode = options.mode === undefined ? DEFAULT_MODE : validateInteger(options.mode, 'options.mode', 0, 0o777);
+  if ((mode & 0o600) !== 0o600) {
+    throw new InvalidArgValueError(`options.mode must let the owner read and write (0o600 bits), got 0o${mode.toString(8)}`);
+  }
+  const kind = options.kind ?? 'raw';
+  if (!LAYOUT_KINDS.includes(kind)) throw new InvalidArgValueError(`options.kind ${String(kind)} is not a layout kind`);
+  if (options.initialize !== undefined && typeof options.initialize !== 'function') {
+    throw new InvalidArgValueError('options.initialize must be a function');
+  }
+  return {
+    name: validName,
+    size,
+    file: parseFile(options.file),
+    mode,
+    kind,
+    initialize: options.initialize,
+    timeout: validateTimeout(options.timeout, 'options.timeout', DEFAULT_OPEN_TIMEOUT_MS),
+  };
+}
+
+export function parseOpen(name: unknown, raw: unknown): ParsedOpen {
+  const validName = validateName(name, 'section name');
+  const options = validateObject<SectionOpenOptions>(raw, 'options');
+  validateKnownKeys(options, OPEN_KEYS, 'options');
+  return {
+    name: validName,
+    file: parseFile(options.file),
+    readonly: options.readonly === undefined ? false : validateBoolean(options.readonly, 'options.readonly'),
+    timeout: validateTimeout(options.timeout, 'options.timeout', DEFAULT_OPEN_TIMEOUT_MS),
+  };
+}
+
+export function parseUnlink(name: unknown, raw: unknown): { name: string; file: string | undefined } {
+  const validName = validateName(name, 'section name');
+  const options = validateObject<SectionUnlinkOptions>(raw, 'options');
+  validateKnownKeys(options, ['file'], 'options');
+  return { name: validName, file: parseFile(options.file) };
+}

@@ -1,0 +1,228 @@
+/**
+ * Section: a named piece of memory that several processes map. Memory-backed (a POSIX shared
+ * memory object, or the Windows paging file) unless `file` is given, then file-backed and
+ * persistent. The first HEADER_LENGTH bytes hold the header; `buffer` is the user area only.
+ */
+import { SectionClosedError, SectionExistsError, SectionNotFoundError } from '../errors.js';
+import {
+  HEADER_LENGTH,
+  INIT_READY,
+  INIT_STATE_OFFSET,
+  layoutKindCode,
+  sectionTotalSize,
+  type LayoutKind,
+} from '../layout/section-header.js';
+import { platform, type Mapping, type Platform, type SharedObject } from '../platform/index.js';
+import { AttachTable } from './attach-table.js';
+import { awaitReady, sleepSync } from './handshake.js';
+import { HeaderView, writeHeader } from './header.js';
+import { listSections, type SectionInfo } from './list.js';
+import {
+  parseCreate,
+  parseOpen,
+  parseUnlink,
+  type SectionCreateOptions,
+  type SectionOpenOptions,
+  type SectionOpenOrCreateOptions,
+  type SectionUnlinkOptions,
+} from './options.js';
+
+/** Test hook: a creator pauses this long mid-initialisation, so fault tests can kill it there. */
+const INIT_PAUSE_ENV = 'SHMKIT_TEST_INIT_PAUSE_MS';
+
+function label(name: string, file: string | undefined): string {
+  return file ? `section '${name}' (file ${file})` : `section '${name}'`;
+}
+
+interface SectionParts {
+  name: string;
+  file: string | undefined;
+  object: SharedObject;
+  mapping: Mapping;
+  header: HeaderView;
+  userSize: number;
+  kind: LayoutKind;
+  created: boolean;
+  readonly: boolean;
+}
+
+export class Section implements Disposable {
+  readonly name: string;
+  /** Usable bytes (section.buffer.byteLength). */
+  readonly size: number;
+  /** The file behind a file-backed section; undefined for memory-backed ones. */
+  readonly file: string | undefined;
+  /** What the user area holds: 'raw' for plain sections. */
+  readonly kind: LayoutKind;
+  /** True if this call created the section (openOrCreate tells which happened). */
+  readonly created: boolean;
+  readonly readonly: boolean;
+  /** @internal the attach slot of this Section object, -1 for read-only ones. */
+  readonly attachSlot: number;
+  /** @internal */
+  readonly attachTable: AttachTable;
+  /** @internal the mapping of the whole section, header included */
+  readonly mapping: Mapping;
+  /** @internal the header's typed views */
+  readonly header: HeaderView;
+
+  #buffer: ArrayBuffer;
+  #object: SharedObject | undefined;
+  readonly #platform: Platform;
+
+  private constructor(parts: SectionParts, os: Platform) {
+    this.name = parts.name;
+    this.file = parts.file;
+    this.size = parts.userSize;
+    this.kind = parts.kind;
+    this.created = parts.created;
+    this.readonly = parts.readonly;
+    this.mapping = parts.mapping;
+    this.header = parts.header;
+    this.#object = parts.object;
+    this.#platform = os;
+    this.#buffer = os.view(parts.mapping, HEADER_LENGTH, parts.userSize);
+    this.attachTable = new AttachTable(parts.mapping.buffer, os);
+    this.attachSlot = parts.readonly ? -1 : this.attachTable.claim(os.currentProcess);
+  }
+
+  /** Creates a new section; fails with SectionExistsError if the name is taken. */
+  static create(name: string, options: SectionCreateOptions): Section {
+    const request = parseCreate(name, options, false);
+    return Section.#create(request);
+  }
+
+  static #create(request: ReturnType<typeof parseCreate>): Section {
+    const os = platform();
+    const totalSize = sectionTotalSize(request.size, os.pageSize);
+    const object = os.createObject({ name: request.name, file: request.file, size: totalSize, mode: request.mode });
+    let mapping: Mapping | undefined;
+    try {
+      os.lockCreation(object);
+      mapping = os.map(object, totalSize);
+      const header = new HeaderView(mapping.buffer);
+      writeHeader(
+        header,
+        {
+          name: request.name,
+          totalSize,
+          userSize: request.size,
+          kind: request.kind,
+          creatorPid: os.currentProcess.pid,
+          creatorStartTime: os.currentProcess.startTime,
+        },
+        layoutKindCode(request.kind),
+      );
+      const pause = Number(process.env[INIT_PAUSE_ENV] ?? 0);
+      if (pause > 0) sleepSync(pause);
+      const section = new Section(
+        { ...request, object, mapping, header, userSize: request.size, created: true, readonly: false },
+        os,
+      );
+      request.initialize?.(section.buffer);
+      Atomics.store(header.i32, INIT_STATE_OFFSET / 4, INIT_READY); // SYNC POINT: release of the header
+      os.wake(mapping.address + BigInt(INIT_STATE_OFFSET), 0x7fffffff);
+      os.unlockCreation(object);
+      return section;
+    } catch (error) {
+      if (mapping) os.unmap(mapping);
+      os.closeObject(object);
+      os.unlinkObject({ name: request.name, file: request.file });
+      throw error;
+    }
+  }
+
+  /** Opens an existing section; waits (up to `timeout`) for one still being initialised. */
+  static open(name: string, options?: SectionOpenOptions): Section {
+    const request = parseOpen(name, options);
+    const os = platform();
+    const object = os.openObject({ name: request.name, file: request.file, readonly: request.readonly });
+    try {
+      const { mapping, header, info } = awaitReady(os, object, {
+        name: request.name,
+        label: label(request.name, request.file),
+        memoryBacked: request.file === undefined,
+        timeout: request.timeout,
+      });
+      try {
+        return new Section(
+          { ...request, object, mapping, header, userSize: info.userSize, kind: info.kind, created: false },
+          os,
+        );
+      } catch (error) {
+        os.unmap(mapping);
+        throw error;
+      }
+    } catch (error) {
+      os.closeObject(object);
+      throw error;
+    }
+  }
+
+  /** Opens the section, creating it if it does not exist; `section.created` tells which. */
+  static openOrCreate(name: string, options: SectionOpenOrCreateOptions): Section {
+    const request = parseCreate(name, options, true);
+    // Create and open race against other processes doing the same; a name that vanishes
+    // between our failed create and our open (someone unlinked it) is simply tried again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return Section.#create(request);
+      } catch (error) {
+        if (!(error instanceof SectionExistsError)) throw error;
+      }
+      try {
+        return Section.open(request.name, { file: request.file, timeout: request.timeout });
+      } catch (error) {
+        if (!(error instanceof SectionNotFoundError) || attempt >= 8) throw error;
+      }
+    }
+  }
+
+  /** Removes a section's name. Processes that have it open keep using it. */
+  static unlink(name: string, options?: SectionUnlinkOptions): boolean {
+    const request = parseUnlink(name, options);
+    return platform().unlinkObject(request);
+  }
+
+  /** The memory-backed sections on this machine, with their attachments and staleness. */
+  static list(): SectionInfo[] {
+    return listSections(platform());
+  }
+
+  /** The user area. Throws once the section is closed. */
+  get buffer(): ArrayBuffer {
+    if (this.#object === undefined) throw new SectionClosedError(label(this.name, this.file));
+    return this.#buffer;
+  }
+
+  get closed(): boolean {
+    return this.#object === undefined;
+  }
+
+  /** Writes a file-backed section's dirty pages to its file (msync). No-op when memory-backed. */
+  flush(): void {
+    if (this.#object === undefined) throw new SectionClosedError(label(this.name, this.file));
+    this.#platform.flush(this.mapping);
+  }
+
+  /** Detaches and unmaps. Idempotent. ArrayBuffers taken from `buffer` read zeros afterwards. */
+  close(): void {
+    const object = this.#object;
+    if (object === undefined) return;
+    this.#object = undefined;
+    if (this.attachSlot >= 0) this.attachTable.release(this.attachSlot);
+    this.#platform.unmap(this.mapping);
+    this.#platform.closeObject(object);
+  }
+
+  /** Removes the section's name (see Section.unlink). The section stays usable until closed. */
+  unlink(): boolean {
+    return this.#platform.unlinkObject({ name: this.name, file: this.file });
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+export type { SectionInfo };
