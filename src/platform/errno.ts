@@ -8,8 +8,8 @@ import {
   PermissionError,
   SectionExistsError,
   SectionNotFoundError,
+  ShmkitError,
   SystemError,
-  type ShmkitError,
 } from '../errors.js';
 
 /** Linux errno numbers and the symbolic names Node uses for them. */
@@ -56,7 +56,8 @@ export function translateOsError(code: string, errno: number, what: string, name
 
 /** Translates an error thrown by node:fs. Anything else passes through unchanged. */
 export function translateFsError(error: unknown, what: string, name: string): unknown {
-  if (typeof error === 'object' && error !== null && typeof (error as NodeJS.ErrnoException).code === 'string') {
+  if (error instanceof ShmkitError) return error;
+  if (typeof error === 'object' && error !== null && /^E[A-Z0-9]+$/.test(String((error as NodeJS.ErrnoException).code))) {
     const e = error as NodeJS.ErrnoException;
     const translated = translateOsError(e.code!, -(e.errno ?? 0), what, name, e.syscall ?? 'fs');
     (translated as { cause?: unknown }).cause = error;

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import * as fromSource from '../../src/errors.js';
+
+describe('errors', () => {
+  it('instanceof holds across two copies of the module (source and build output)', async () => {
+    const fromBuild = (await import('../../dist/errors.js')) as typeof fromSource;
+    const error = new fromBuild.SectionNotFoundError('x');
+    expect(error).toBeInstanceOf(fromSource.SectionNotFoundError);
+    expect(error).toBeInstanceOf(fromSource.ShmkitError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(fromSource.SectionExistsError);
+    expect(new fromSource.TimeoutError('t')).toBeInstanceOf(fromBuild.ShmkitError);
+    expect(error.code).toBe('ERR_SHMKIT_SECTION_NOT_FOUND');
+    expect(error.name).toBe('SectionNotFoundError');
+    expect({ code: 'ERR_SHMKIT_TIMEOUT' }).not.toBeInstanceOf(fromSource.ShmkitError);
+  });
+
+  it('every class has a distinct ERR_SHMKIT_ code', () => {
+    const classes = Object.values(fromSource).filter(
+      (value): value is new (...args: never[]) => fromSource.ShmkitError => typeof value === 'function',
+    );
+    const codes = new Set<string>();
+    for (const Class of classes) {
+      const instance = Reflect.construct(Class, ['message', 0, 'call']) as fromSource.ShmkitError;
+      if (Class === fromSource.ShmkitError) continue;
+      expect(instance.code).toMatch(/^ERR_SHMKIT_[A-Z_]+$/);
+      codes.add(instance.code);
+    }
+    expect(codes.size).toBe(classes.length - 1);
+  });
+});
