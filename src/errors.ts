@@ -23,6 +23,7 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_INVALID_ARG_TYPE'
   | 'ERR_SHMKIT_INVALID_ARG_VALUE'
   | 'ERR_SHMKIT_NOT_OWNER'
+  | 'ERR_SHMKIT_DEADLOCK'
   | 'ERR_SHMKIT_BARRIER_BROKEN'
   | 'ERR_SHMKIT_UNSUPPORTED_PLATFORM'
   | 'ERR_SHMKIT_SYSTEM';
@@ -160,10 +161,18 @@ export class NotOwnerError extends ShmkitError {
 }
 brand(NotOwnerError);
 
+/** A thread asked for a lock it already holds (shmkit's Mutex is not recursive). */
+export class DeadlockError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_DEADLOCK', message);
+  }
+}
+brand(DeadlockError);
+
 /** A barrier whose party died or timed out: every waiter of that generation gets this. */
 export class BarrierBrokenError extends ShmkitError {
-  constructor(message: string) {
-    super('ERR_SHMKIT_BARRIER_BROKEN', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHMKIT_BARRIER_BROKEN', message, options);
   }
 }
 brand(BarrierBrokenError);

@@ -3,6 +3,7 @@
  */
 export * from './errors.js';
 export { Section } from './section/index.js';
+export { SectionWaiter } from './section/section-waiter.js';
 export type {
   SectionCreateOptions,
   SectionInfo,
@@ -10,3 +11,18 @@ export type {
   SectionOpenOrCreateOptions,
   SectionUnlinkOptions,
 } from './section/index.js';
+export {
+  Barrier,
+  Event,
+  Mutex,
+  Semaphore,
+  SharedArrayBufferWaiter,
+  type EventOptions,
+  type LockGrant,
+  type MutexOptions,
+  type WaitOptions,
+  type WaitOptionsArg,
+  type Waiter,
+  type WaiterIdentity,
+  type WaitResult,
+} from './sync/index.js';

@@ -33,7 +33,11 @@
  * +---------------------------------------------------------------+  64
  * |              created at, ms since the epoch (f64)             |
  * +---------------------------------------------------------------+  72
- * |                     reserved (56 bytes)                       |
+ * |   armed slots (i32): slots with async waits pending           |
+ * +---------------------------------------------------------------+  76
+ * |   slot high-water mark (i32): 1 + highest slot ever claimed   |
+ * +---------------------------------------------------------------+  80
+ * |                     reserved (48 bytes)                       |
  * +---------------------------------------------------------------+ 128
  * |                 name, UTF-8 (256 bytes, zero padded)          |
  * +---------------------------------------------------------------+ 384
@@ -64,7 +68,9 @@
  * - A slot is owned by the thread whose pid it holds. It claims the slot by CAS on pid (a free
  *   slot, or one whose process is dead), then writes the start time. A reader that sees a pid
  *   with start time 0 is looking at a claim in progress and judges by the pid alone.
- * - Wakers of any process read `armed` and ring `doorbell` of armed slots.
+ * - A thread arming its slot (armed 0 -> 1) adds 1 to `armed slots`, and subtracts 1 when it
+ *   disarms; claimers raise the high-water mark. Wakers of any process skip the table when
+ *   `armed slots` is 0, else ring `doorbell` of every armed slot below the high-water mark.
  */
 
 const u32 = 4;
@@ -96,7 +102,9 @@ export const CREATOR_START_TIME_OFFSET = offset; offset += f64;
 export const ATTACH_CAPACITY_OFFSET = offset; offset += u32;
 export const NAME_LENGTH_OFFSET = offset; offset += u32;
 export const CREATED_AT_OFFSET = offset; offset += f64;
-export const FIXED_FIELDS_END = offset; // 72
+export const ARMED_SLOTS_OFFSET = offset; offset += u32;
+export const SLOT_HIGH_WATER_OFFSET = offset; offset += u32;
+export const FIXED_FIELDS_END = offset; // 80
 offset = 128;
 export const NAME_OFFSET = offset;
 export const NAME_CAPACITY = 256;

@@ -22,6 +22,7 @@ import type {
   WaitResult,
   WatchedWord,
 } from './types.js';
+import { ViewTracker } from './view-tracker.js';
 
 export const SHM_DIRECTORY = '/dev/shm';
 export const OBJECT_PREFIX = 'shmkit.';
@@ -79,14 +80,6 @@ function bindLibc() {
 }
 type Libc = ReturnType<typeof bindLibc>;
 
-/** Bookkeeping of one mapping: how many ArrayBuffers still point into it. */
-interface MappingState {
-  readonly address: bigint;
-  readonly length: number;
-  views: number;
-  retired: boolean;
-}
-
 function objectPath(location: ObjectLocation): string {
   return location.file ?? path.join(SHM_DIRECTORY, OBJECT_PREFIX + location.name);
 }
@@ -125,9 +118,8 @@ class LinuxPlatform implements Platform {
   readonly currentProcess: ProcessIdentity;
   private readonly syscalls: { futex: number; futexWaitv: number };
   private waitvSupported = true;
-  private readonly mappings = new WeakMap<Mapping, MappingState>();
-  private readonly collector = new FinalizationRegistry<MappingState>((state) => this.release(state));
   private readonly libc: Libc;
+  private readonly views = new ViewTracker((state) => this.libc.munmap(state.address, state.length));
 
   constructor() {
     const syscalls = SYSCALL_NUMBERS[process.arch];
@@ -153,6 +145,13 @@ class LinuxPlatform implements Platform {
       throw translateFsError(error, what, request.name);
     }
     try {
+      // Take the creation lock before anything else: from here until READY, openers see a
+      // live creator. Blocking (no LOCK_NB): an opener's probe holds a shared lock for an
+      // instant and must not make creation fail.
+      if (this.libc.flock(fd, LOCK_EX) !== 0) {
+        const errno = koffi.errno();
+        throw new SystemError(`locking ${file} for initialisation failed: ${errnoName(errno)}`, errno, 'flock');
+      }
       fs.fchmodSync(fd, request.mode); // the umask must not widen or narrow what was asked
       fs.ftruncateSync(fd, request.size);
       // Commit every page now: on a full tmpfs this fails with ENOSPC instead of the process
@@ -219,8 +218,9 @@ class LinuxPlatform implements Platform {
     return entries.filter((entry) => entry.startsWith(OBJECT_PREFIX)).map((entry) => entry.slice(OBJECT_PREFIX.length));
   }
 
+  /** createObject already holds the lock; taking it again on the same descriptor is a no-op. */
   lockCreation(object: SharedObject): void {
-    if (this.libc.flock(object.handle as number, LOCK_EX | LOCK_NB) !== 0) {
+    if (this.libc.flock(object.handle as number, LOCK_EX) !== 0) {
       const errno = koffi.errno();
       throw new SystemError(`locking ${object.label} for initialisation failed: ${errnoName(errno)}`, errno, 'flock');
     }
@@ -246,28 +246,11 @@ class LinuxPlatform implements Platform {
       const errno = koffi.errno();
       throw translateOsError(errnoName(errno), errno, `mapping ${object.label}`, object.label, 'mmap');
     }
-    return this.track({ address: BigInt(pointer), length, buffer: koffi.view(pointer, length), readonly: object.readonly });
+    return this.views.track({ address: BigInt(pointer), length, buffer: koffi.view(pointer, length), readonly: object.readonly });
   }
 
   view(mapping: Mapping, offset: number, length: number): ArrayBuffer {
-    const state = this.mappings.get(mapping);
-    if (!state || state.retired) throw new InvalidArgValueError('view of a mapping that was unmapped');
-    const buffer = koffi.view(mapping.address + BigInt(offset), length);
-    state.views++;
-    this.collector.register(buffer, state);
-    return buffer;
-  }
-
-  private track(mapping: Mapping): Mapping {
-    const state: MappingState = { address: mapping.address, length: mapping.length, views: 1, retired: false };
-    this.mappings.set(mapping, state);
-    this.collector.register(mapping.buffer, state);
-    return mapping;
-  }
-
-  private release(state: MappingState): void {
-    state.views--;
-    if (state.retired && state.views === 0) this.libc.munmap(state.address, state.length);
+    return this.views.view(mapping, offset, length);
   }
 
   /** Shared anonymous memory: process-local words that futex can wait on (control words). */
@@ -277,21 +260,18 @@ class LinuxPlatform implements Platform {
       const errno = koffi.errno();
       throw new SystemError(`mapping ${length} anonymous bytes failed: ${errnoName(errno)}`, errno, 'mmap');
     }
-    return this.track({ address: BigInt(pointer), length, buffer: koffi.view(pointer, length), readonly: false });
+    return this.views.track({ address: BigInt(pointer), length, buffer: koffi.view(pointer, length), readonly: false });
   }
 
   unmap(mapping: Mapping): void {
-    const state = this.mappings.get(mapping);
-    if (!state || state.retired) return;
-    state.retired = true;
-    this.mappings.delete(mapping);
+    const state = this.views.retire(mapping);
+    if (!state) return; // unknown, already unmapped, or freed at once for want of views
     // Swap the shared pages for private zero pages at the same address: the section's memory
     // is let go now, and a stale ArrayBuffer in user code reads zeros instead of faulting.
     // The address range itself goes back to the OS when the last view is collected.
-    const pointer = this.libc.mmap(
-      state.address, state.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0,
-    ) as bigint;
-    if (pointer === MAP_FAILED) this.libc.munmap(state.address, state.length);
+    // If the swap fails the shared pages simply stay mapped until the last view is collected:
+    // unmapping them now would leave stale views pointing at nothing.
+    this.libc.mmap(state.address, state.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
   }
 
   flush(mapping: Mapping): void {

@@ -5,7 +5,9 @@
  */
 import { NoSpaceError } from '../errors.js';
 import {
+  ARMED_SLOTS_OFFSET,
   ATTACH_CAPACITY,
+  SLOT_HIGH_WATER_OFFSET,
   SLOT_ARMED_OFFSET,
   SLOT_PID_OFFSET,
   SLOT_START_TIME_OFFSET,
@@ -47,16 +49,34 @@ export class AttachTable {
         if (pass === 0 ? current !== 0 : current === 0 || this.isAlive(slot, current)) continue;
         if (Atomics.compareExchange(this.i32, pidIndex, current, -self.pid) !== current) continue;
         this.f64[(slotOffset(slot) + SLOT_START_TIME_OFFSET) / 8] = self.startTime;
-        Atomics.store(this.i32, AttachTable.wordIndex(slot, SLOT_ARMED_OFFSET), 0);
+        this.disarm(slot);
         Atomics.store(this.i32, pidIndex, self.pid); // SYNC POINT: publishes the start time
+        const highWater = SLOT_HIGH_WATER_OFFSET / 4;
+        for (let seen = Atomics.load(this.i32, highWater); seen < slot + 1; seen = Atomics.load(this.i32, highWater)) {
+          if (Atomics.compareExchange(this.i32, highWater, seen, slot + 1) === seen) break;
+        }
         return slot;
       }
     }
     throw new NoSpaceError(`the section's attach table is full (${ATTACH_CAPACITY} live attachments)`);
   }
 
+  /** Clears a slot's armed count, keeping the section-wide count of armed slots exact. */
+  disarm(slot: number): void {
+    if (Atomics.exchange(this.i32, AttachTable.wordIndex(slot, SLOT_ARMED_OFFSET), 0) > 0) {
+      Atomics.sub(this.i32, ARMED_SLOTS_OFFSET / 4, 1);
+    }
+  }
+
+  /** Marks a slot as having async waits pending, so wakers ring its doorbell. */
+  arm(slot: number): void {
+    if (Atomics.exchange(this.i32, AttachTable.wordIndex(slot, SLOT_ARMED_OFFSET), 1) === 0) {
+      Atomics.add(this.i32, ARMED_SLOTS_OFFSET / 4, 1);
+    }
+  }
+
   release(slot: number): void {
-    Atomics.store(this.i32, AttachTable.wordIndex(slot, SLOT_ARMED_OFFSET), 0);
+    this.disarm(slot);
     this.f64[(slotOffset(slot) + SLOT_START_TIME_OFFSET) / 8] = 0;
     Atomics.store(this.i32, AttachTable.wordIndex(slot, SLOT_PID_OFFSET), 0);
   }

@@ -17,6 +17,7 @@ import { AttachTable } from './attach-table.js';
 import { awaitReady, sleepSync } from './handshake.js';
 import { HeaderView, writeHeader } from './header.js';
 import { listSections, type SectionInfo } from './list.js';
+import { SectionWaiter } from './section-waiter.js';
 import {
   parseCreate,
   parseOpen,
@@ -67,6 +68,7 @@ export class Section implements Disposable {
   readonly header: HeaderView;
 
   #buffer: ArrayBuffer;
+  #waiter: SectionWaiter | undefined;
   #object: SharedObject | undefined;
   readonly #platform: Platform;
 
@@ -195,6 +197,16 @@ export class Section implements Disposable {
     return this.#buffer;
   }
 
+  /**
+   * The Waiter for structures placed in this section (Mutex, Event, rings...): futex for sync
+   * waits, this thread's doorbell for async ones.
+   */
+  get waiter(): SectionWaiter {
+    if (this.#object === undefined) throw new SectionClosedError(label(this.name, this.file));
+    this.#waiter ??= new SectionWaiter(this, this.#platform);
+    return this.#waiter;
+  }
+
   get closed(): boolean {
     return this.#object === undefined;
   }
@@ -210,6 +222,7 @@ export class Section implements Disposable {
     const object = this.#object;
     if (object === undefined) return;
     this.#object = undefined;
+    this.#waiter?.detach();
     if (this.attachSlot >= 0) this.attachTable.release(this.attachSlot);
     this.#platform.unmap(this.mapping);
     this.#platform.closeObject(object);

@@ -16,9 +16,9 @@ describe('errors', () => {
   });
 
   it('every class has a distinct ERR_SHMKIT_ code', () => {
-    const classes = Object.values(fromSource).filter(
-      (value): value is new (...args: never[]) => fromSource.ShmkitError => typeof value === 'function',
-    );
+    const classes = Object.values(fromSource).filter((value) => typeof value === 'function') as Array<
+      new (...args: never[]) => fromSource.ShmkitError
+    >;
     const codes = new Set<string>();
     for (const Class of classes) {
       const instance = Reflect.construct(Class, ['message', 0, 'call']) as fromSource.ShmkitError;

@@ -19,6 +19,8 @@ describe('section header layout', () => {
     expect(layout.ATTACH_CAPACITY_OFFSET).toBe(56);
     expect(layout.NAME_LENGTH_OFFSET).toBe(60);
     expect(layout.CREATED_AT_OFFSET).toBe(64);
+    expect(layout.ARMED_SLOTS_OFFSET).toBe(72);
+    expect(layout.SLOT_HIGH_WATER_OFFSET).toBe(76);
     expect(layout.FIXED_FIELDS_END).toBeLessThanOrEqual(layout.NAME_OFFSET);
     expect(layout.NAME_OFFSET).toBe(128);
     expect(layout.NAME_OFFSET + layout.NAME_CAPACITY).toBeLessThanOrEqual(layout.ATTACH_TABLE_OFFSET);

@@ -1,0 +1,63 @@
+// Starting benchmark processes and lining them up behind shmkit's own Barrier, so every
+// process starts measuring at the same moment.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Barrier, Section } from '../../dist/index.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const CHILDREN = path.join(HERE, '..', 'children');
+
+/** A section with a lineup barrier at offset 0 and `size` free bytes after LINEUP_BYTES. */
+export const LINEUP_BYTES = 4096;
+
+export function createLineup(name, parties, size) {
+  Section.unlink(name);
+  const section = Section.create(name, { size: LINEUP_BYTES + size });
+  Barrier.initialize(section.buffer, 0, parties);
+  return section;
+}
+
+export function lineUp(section, timeout = 30_000) {
+  const barrier = new Barrier(section.buffer, 0, section.waiter);
+  barrier.wait({ timeout });
+  barrier.close();
+}
+
+export function startChild(script, args, options = {}) {
+  const child = fork(path.join(CHILDREN, script), args.map(String), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...options });
+  const exited = once(child, 'exit');
+  return {
+    child,
+    async result(timeoutMs = 120_000) {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      try {
+        const [message] = await once(child, 'message');
+        return message;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async exit(timeoutMs = 30_000) {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      try {
+        await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/**
+ * Wait options for the round-trip modes: 'spin' never parks; 'default' is shmkit's own
+ * strategy (brief spin, then park); 'park' and 'async-park' park at once (spin: 0), showing
+ * the OS wake-up path alone; 'async' is the default async strategy.
+ */
+export function waitOptions(mode) {
+  const timeout = 60_000;
+  if (mode === 'spin') return { spin: 2 ** 30, timeout };
+  if (mode === 'park' || mode === 'async-park') return { spin: 0, timeout };
+  return { timeout };
+}

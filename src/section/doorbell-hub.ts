@@ -1,0 +1,183 @@
+/**
+ * DoorbellHub: every async wait of this JS thread on any section, served by ONE OS wait.
+ *
+ * koffi runs async calls on libuv's thread pool (4 threads by default, shared with fs, dns and
+ * zlib), so one blocking OS wait per pending promise would starve the process after four. So:
+ *
+ * - A thread with async waits pending on a section arms its attach slot (armed = 1).
+ * - A waker that changes a word with waiters bumps the doorbell word of every armed slot and
+ *   futex-wakes it (SectionWaiter.notify).
+ * - The hub keeps one waitAnyAsync in flight watching the doorbells of all sections it has
+ *   waits on, plus a control word of its own. When any bell rings it re-checks every pending
+ *   wait (resolving those whose word moved) and waits again.
+ *
+ * No lost wake-up: the hub reads each doorbell BEFORE re-checking the pending words, and
+ * waits for the doorbells to differ from what it read. A waker that changes a word after
+ * that re-check also bumps a doorbell after the read, so the OS wait returns at once.
+ * A new wait arms its slot before its own first check of the word, for the same reason.
+ *
+ * The control word is bumped to make the in-flight wait return when the set of doorbells
+ * changes or the hub runs out of pending waits (so nothing keeps the process alive).
+ */
+import { AbortError, SectionClosedError } from '../errors.js';
+import { HEADER_LENGTH, SLOT_DOORBELL_OFFSET, slotOffset } from '../layout/section-header.js';
+import type { Mapping, Platform, WatchedWord } from '../platform/index.js';
+import type { WaitResult } from './section-waiter.js';
+
+export interface HubSection {
+  readonly mapping: Mapping;
+  readonly attachSlot: number;
+  readonly words: Int32Array; // over the user area
+  arm(): void;
+  disarm(): void;
+}
+
+interface PendingWait {
+  readonly entry: SectionEntry;
+  readonly index: number;
+  readonly expected: number;
+  readonly resolve: (result: WaitResult) => void;
+  readonly reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface SectionEntry {
+  readonly section: HubSection;
+  readonly doorbell: bigint;
+  readonly doorbellIndex: number; // Int32 index into mapping.buffer
+  readonly header: Int32Array;
+  readonly waits: Set<PendingWait>;
+}
+
+export class DoorbellHub {
+  private readonly entries = new Map<HubSection, SectionEntry>();
+  private control: Mapping | undefined;
+  private controlWord: Int32Array | undefined;
+  private running = false;
+
+  constructor(private readonly platform: Platform) {}
+
+  /** Pending async waits, for tests and inspect(). */
+  get pending(): number {
+    let count = 0;
+    for (const entry of this.entries.values()) count += entry.waits.size;
+    return count;
+  }
+
+  waitAsync(section: HubSection, byteOffset: number, expected: number, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    const index = byteOffset >> 2;
+    if (Atomics.load(section.words, index) !== expected) return Promise.resolve('not-equal');
+    if (timeoutMs === 0) return Promise.resolve('timed-out');
+    let entry = this.entries.get(section);
+    const isNewSection = entry === undefined;
+    if (!entry) {
+      const at = slotOffset(section.attachSlot) + SLOT_DOORBELL_OFFSET;
+      entry = {
+        section,
+        doorbell: section.mapping.address + BigInt(at),
+        doorbellIndex: at >> 2,
+        header: new Int32Array(section.mapping.buffer, 0, HEADER_LENGTH >> 2),
+        waits: new Set(),
+      };
+      this.entries.set(section, entry);
+      section.arm(); // SYNC POINT: armed before the word is checked again below
+    }
+    return new Promise<WaitResult>((resolve, reject) => {
+      const pending: PendingWait = {
+        entry: entry!, index, expected, resolve, reject, timer: undefined, signal, onAbort: undefined,
+      };
+      entry!.waits.add(pending);
+      if (Atomics.load(section.words, index) !== expected) {
+        this.settle(pending, 'ok');
+        return;
+      }
+      if (timeoutMs !== Infinity) pending.timer = setTimeout(() => this.settle(pending, 'timed-out'), timeoutMs);
+      if (signal) {
+        pending.onAbort = () => this.fail(pending, new AbortError(undefined, { cause: signal.reason }));
+        signal.addEventListener('abort', pending.onAbort, { once: true });
+      }
+      if (isNewSection) this.interrupt();
+      this.run();
+    });
+  }
+
+  /** Rejects the waits on a section that is closing and stops watching its doorbell. */
+  detach(section: HubSection): void {
+    const entry = this.entries.get(section);
+    if (!entry) return;
+    for (const pending of [...entry.waits]) this.fail(pending, new SectionClosedError('the section being waited on'));
+  }
+
+  private settle(pending: PendingWait, result: WaitResult): void {
+    if (!this.remove(pending)) return;
+    pending.resolve(result);
+  }
+
+  private fail(pending: PendingWait, error: Error): void {
+    if (!this.remove(pending)) return;
+    pending.reject(error);
+  }
+
+  private remove(pending: PendingWait): boolean {
+    const { entry } = pending;
+    if (!entry.waits.delete(pending)) return false;
+    if (pending.timer) clearTimeout(pending.timer);
+    if (pending.onAbort) pending.signal!.removeEventListener('abort', pending.onAbort);
+    if (entry.waits.size === 0) {
+      this.entries.delete(entry.section);
+      entry.section.disarm();
+      if (this.entries.size === 0) this.interrupt();
+    }
+    return true;
+  }
+
+  /** Makes the in-flight OS wait return, so the loop re-reads the set of doorbells. */
+  private interrupt(): void {
+    if (!this.running || !this.control) return;
+    Atomics.add(this.controlWord!, 0, 1);
+    this.platform.wake(this.control.address, 1);
+  }
+
+  private recheck(): void {
+    for (const entry of this.entries.values()) {
+      for (const pending of entry.waits) {
+        if (Atomics.load(entry.section.words, pending.index) !== pending.expected) this.settle(pending, 'ok');
+      }
+    }
+  }
+
+  private run(): void {
+    if (this.running) return;
+    this.running = true;
+    if (!this.control) {
+      this.control = this.platform.mapAnonymous(4096);
+      this.controlWord = new Int32Array(this.control.buffer, 0, 1);
+    }
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const max = this.platform.maxWatchedWords;
+    try {
+      while (this.entries.size > 0) {
+        // Read every doorbell first, then re-check the words: see the class comment.
+        const watched: WatchedWord[] = [{ address: this.control!.address, expected: Atomics.load(this.controlWord!, 0) }];
+        for (const entry of this.entries.values()) {
+          if (watched.length === max) break;
+          watched.push({ address: entry.doorbell, expected: Atomics.load(entry.header, entry.doorbellIndex) });
+        }
+        this.recheck();
+        if (this.entries.size === 0) break;
+        // Past `max` sections the rest are polled: a bounded slice instead of a doorbell.
+        const slice = this.entries.size + 1 > max ? 10 : Infinity;
+        await this.platform.waitAnyAsync(watched, slice);
+      }
+    } finally {
+      this.running = false;
+    }
+    if (this.entries.size > 0) this.run(); // a wait arrived as the loop was leaving
+  }
+}

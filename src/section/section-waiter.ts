@@ -1,0 +1,110 @@
+/**
+ * SectionWaiter: the Waiter (src/sync/waiter.ts) for structures that live in a section.
+ * Sync waits are futex waits on the word itself; async waits go through this thread's
+ * DoorbellHub; notify wakes both kinds.
+ */
+import { threadId } from 'node:worker_threads';
+import { startTimeHash } from '../layout/owner.js';
+import {
+  ARMED_SLOTS_OFFSET,
+  HEADER_LENGTH,
+  SLOT_ARMED_OFFSET,
+  SLOT_DOORBELL_OFFSET,
+  SLOT_HIGH_WATER_OFFSET,
+  slotOffset,
+} from '../layout/section-header.js';
+import type { Platform } from '../platform/index.js';
+import { DoorbellHub, type HubSection } from './doorbell-hub.js';
+import type { Section } from './section.js';
+
+export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
+
+export interface SectionWaiterIdentity {
+  readonly pid: number;
+  readonly startTime: number;
+  readonly threadId: number;
+}
+
+let hub: DoorbellHub | undefined;
+function doorbellHub(platform: Platform): DoorbellHub {
+  hub ??= new DoorbellHub(platform);
+  return hub;
+}
+
+/** Pending async waits of this thread across all sections (tests, inspect). */
+export function pendingAsyncWaits(): number {
+  return hub?.pending ?? 0;
+}
+
+export class SectionWaiter {
+  readonly buffer: ArrayBuffer;
+  readonly identity: SectionWaiterIdentity;
+  private readonly base: bigint;
+  private readonly header: Int32Array;
+  private readonly hubSection: HubSection;
+
+  constructor(
+    private readonly section: Section,
+    private readonly platform: Platform,
+  ) {
+    this.buffer = section.buffer;
+    this.base = section.mapping.address + BigInt(HEADER_LENGTH);
+    this.header = section.header.i32;
+    this.identity = { pid: platform.currentProcess.pid, startTime: platform.currentProcess.startTime, threadId };
+    const table = section.attachTable;
+    const slot = section.attachSlot;
+    this.hubSection = {
+      mapping: section.mapping,
+      attachSlot: slot,
+      words: new Int32Array(this.buffer, 0, this.buffer.byteLength >> 2),
+      arm: () => table.arm(slot),
+      disarm: () => table.disarm(slot),
+    };
+  }
+
+  wait(byteOffset: number, expected: number, timeoutMs: number): WaitResult {
+    return this.platform.wait(this.base + BigInt(byteOffset), expected, timeoutMs);
+  }
+
+  waitAsync(byteOffset: number, expected: number, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    if (this.section.attachSlot < 0) {
+      // Read-only sections have no doorbell: fall back to polling in short slices.
+      return this.pollAsync(byteOffset, expected, timeoutMs, signal);
+    }
+    return doorbellHub(this.platform).waitAsync(this.hubSection, byteOffset, expected, timeoutMs, signal);
+  }
+
+  notify(byteOffset: number, count: number): void {
+    this.platform.wake(this.base + BigInt(byteOffset), count);
+    if (Atomics.load(this.header, ARMED_SLOTS_OFFSET >> 2) === 0) return;
+    const highWater = Atomics.load(this.header, SLOT_HIGH_WATER_OFFSET >> 2);
+    for (let slot = 0; slot < highWater; slot++) {
+      const at = slotOffset(slot);
+      if (Atomics.load(this.header, (at + SLOT_ARMED_OFFSET) >> 2) === 0) continue;
+      Atomics.add(this.header, (at + SLOT_DOORBELL_OFFSET) >> 2, 1); // SYNC POINT: rung after the change
+      this.platform.wake(this.section.mapping.address + BigInt(at + SLOT_DOORBELL_OFFSET), 1);
+    }
+  }
+
+  isAlive(pid: number, hash: number): boolean {
+    const startTime = this.platform.processStartTime(pid);
+    return startTime !== 0 && startTimeHash(startTime) === hash;
+  }
+
+  /** Stops this thread's async waits on the section (it is closing). */
+  detach(): void {
+    hub?.detach(this.hubSection);
+  }
+
+  private async pollAsync(byteOffset: number, expected: number, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    const words = this.hubSection.words;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (Atomics.load(words, byteOffset >> 2) !== expected) return 'ok';
+      signal?.throwIfAborted();
+      const left = deadline - performance.now();
+      if (left <= 0) return 'timed-out';
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, 5)));
+    }
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Event: Win32-style events across processes (layout in src/layout/sync.ts).
+ *
+ * - Manual reset: set() releases every waiter and stays set until reset().
+ * - Auto reset: set() releases exactly one waiter, which resets the event as it leaves (a CAS
+ *   1 -> 0, so two waiters can never both consume one set). Setting an event that is already
+ *   set changes nothing, as in Win32.
+ *
+ * Waiters park on the generation word, which every set() bumps: a set() followed at once by
+ * reset() still releases the manual-reset waiters that were parked (no lost pulse).
+ */
+import {
+  EVENT_FLAG_MANUAL_RESET,
+  EVENT_FLAGS_OFFSET,
+  EVENT_GENERATION_OFFSET,
+  EVENT_LENGTH,
+  EVENT_STATE_OFFSET,
+  EVENT_WAITERS_OFFSET,
+} from '../layout/sync.js';
+import { validateBoolean } from '../validate.js';
+import { placeWords } from './placement.js';
+import { parseWaitOptions, parkAsync, parkSync, type WaitOptionsArg } from './wait-options.js';
+import type { Waiter } from './waiter.js';
+
+const STATE = EVENT_STATE_OFFSET >> 2;
+const GENERATION = EVENT_GENERATION_OFFSET >> 2;
+const WAITERS = EVENT_WAITERS_OFFSET >> 2;
+const FLAGS = EVENT_FLAGS_OFFSET >> 2;
+const ALL = 0x7fff_ffff;
+
+export interface EventOptions {
+  /** true: stays set until reset() (Win32 manual-reset); false (default): auto-reset. */
+  manualReset?: boolean;
+  /** Start set. */
+  initialState?: boolean;
+}
+
+export class Event {
+  static readonly byteLength = EVENT_LENGTH;
+
+  private readonly words: Int32Array;
+  private readonly generationOffset: number;
+
+  constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, private readonly waiter: Waiter) {
+    this.words = placeWords('Event', buffer, byteOffset, EVENT_LENGTH, waiter);
+    this.generationOffset = byteOffset + EVENT_GENERATION_OFFSET;
+  }
+
+  /** Writes the reset mode and initial state. Only while nobody uses the event. */
+  static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, options: EventOptions = {}): void {
+    const manual = options.manualReset === undefined ? false : validateBoolean(options.manualReset, 'options.manualReset');
+    const initial = options.initialState === undefined ? false : validateBoolean(options.initialState, 'options.initialState');
+    const words = new Int32Array(buffer, byteOffset, EVENT_LENGTH >> 2);
+    words.fill(0);
+    Atomics.store(words, FLAGS, manual ? EVENT_FLAG_MANUAL_RESET : 0);
+    Atomics.store(words, STATE, initial ? 1 : 0);
+  }
+
+  get manualReset(): boolean {
+    return (Atomics.load(this.words, FLAGS) & EVENT_FLAG_MANUAL_RESET) !== 0;
+  }
+
+  get isSet(): boolean {
+    return Atomics.load(this.words, STATE) === 1;
+  }
+
+  set(): void {
+    Atomics.store(this.words, STATE, 1);
+    Atomics.add(this.words, GENERATION, 1); // SYNC POINT: publishes the set to parked waiters
+    if (Atomics.load(this.words, WAITERS) > 0) {
+      this.waiter.notify(this.generationOffset, this.manualReset ? ALL : 1);
+    }
+  }
+
+  reset(): void {
+    Atomics.store(this.words, STATE, 0);
+  }
+
+  /**
+   * An auto-reset waiter leaving on timeout or abort may have been the one set() woke: if the
+   * event is still set, wake another waiter in its place, so the set is not lost.
+   */
+  private passWakeOn(): void {
+    if (Atomics.load(this.words, STATE) === 1 && Atomics.load(this.words, WAITERS) > 1) {
+      this.waiter.notify(this.generationOffset, 1);
+    }
+  }
+
+  /** Without waiting: true if the event is set (and, for auto-reset, consumes it). */
+  tryWait(): boolean {
+    if (this.manualReset) return Atomics.load(this.words, STATE) === 1;
+    return Atomics.compareExchange(this.words, STATE, 1, 0) === 1;
+  }
+
+  /** Blocks until the event is set (TimeoutError / AbortError otherwise). */
+  wait(options?: WaitOptionsArg): void {
+    if (this.tryWait()) return;
+    const wait = parseWaitOptions(options, 'Event.wait');
+    for (let i = 0; i < wait.spin; i++) if (this.tryWait()) return;
+    const manual = this.manualReset;
+    const start = Atomics.load(this.words, GENERATION);
+    Atomics.add(this.words, WAITERS, 1);
+    try {
+      for (;;) {
+        const generation = Atomics.load(this.words, GENERATION);
+        if (this.tryWait() || (manual && generation !== start)) return;
+        parkSync(this.waiter, this.generationOffset, generation, wait, 'Event.wait');
+      }
+    } catch (error) {
+      this.passWakeOn();
+      throw error;
+    } finally {
+      Atomics.sub(this.words, WAITERS, 1);
+    }
+  }
+
+  async waitAsync(options?: WaitOptionsArg): Promise<void> {
+    const wait = parseWaitOptions(options, 'Event.waitAsync');
+    if (this.tryWait()) return;
+    for (let i = 0; i < wait.spin; i++) if (this.tryWait()) return;
+    const manual = this.manualReset;
+    const start = Atomics.load(this.words, GENERATION);
+    Atomics.add(this.words, WAITERS, 1);
+    try {
+      for (;;) {
+        const generation = Atomics.load(this.words, GENERATION);
+        if (this.tryWait() || (manual && generation !== start)) return;
+        await parkAsync(this.waiter, this.generationOffset, generation, wait, 'Event.waitAsync');
+      }
+    } catch (error) {
+      this.passWakeOn();
+      throw error;
+    } finally {
+      Atomics.sub(this.words, WAITERS, 1);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Waiter: how a shared data structure parks a thread until a 32-bit word changes, and wakes
+ * the threads parked on one. Every structure in sync/, channel/ and store/ takes a Waiter
+ * bound to the memory it lives in, and never talks to the OS itself:
+ *
+ * - SharedArrayBufferWaiter: threads of one process, Atomics.wait / waitAsync / notify.
+ * - SectionWaiter (src/section/section-waiter.ts): processes, futex through src/platform,
+ *   async waits through the section's doorbells.
+ *
+ * Offsets are byte offsets into the buffer the Waiter is bound to, 4-byte aligned.
+ */
+
+export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
+
+/** Who is waiting or owning: enough to tell later whether that process is still alive. */
+export interface WaiterIdentity {
+  readonly pid: number;
+  /** OS-specific process start time (0 if unknown); see src/platform/types.ts. */
+  readonly startTime: number;
+  /** worker_threads threadId (0 on the main thread). */
+  readonly threadId: number;
+}
+
+export interface Waiter {
+  /** The memory the offsets refer to. */
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly identity: WaiterIdentity;
+
+  /** Blocks this thread while the word at `byteOffset` equals `expected` (Infinity = no timeout). */
+  wait(byteOffset: number, expected: number, timeoutMs: number): WaitResult;
+  /**
+   * Resolves once the word differs from `expected` (or may have: callers re-check), or with
+   * 'timed-out'. Never blocks the event loop. Rejects with AbortError if `signal` aborts.
+   */
+  waitAsync(byteOffset: number, expected: number, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult>;
+  /** Wakes up to `count` waiters (sync and async) parked on the word. */
+  notify(byteOffset: number, count: number): void;
+
+  /**
+   * Whether the process with this pid and start-time hash (see layout/owner.ts) still lives.
+   * Robust structures call it when a wait for an owner takes long.
+   */
+  isAlive(pid: number, startTimeHash: number): boolean;
+}
