@@ -3,7 +3,8 @@ import * as fromSource from '../../src/errors.js';
 
 describe('errors', () => {
   it('instanceof holds across two copies of the module (source and build output)', async () => {
-    const fromBuild = (await import('../../dist/errors.js')) as typeof fromSource;
+    // The build output (npm test builds first); a URL keeps tsc from needing dist/ to typecheck.
+    const fromBuild = (await import(new URL('../../dist/errors.js', import.meta.url).href)) as typeof fromSource;
     const error = new fromBuild.SectionNotFoundError('x');
     expect(error).toBeInstanceOf(fromSource.SectionNotFoundError);
     expect(error).toBeInstanceOf(fromSource.ShmkitError);
