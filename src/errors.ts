@@ -24,6 +24,10 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_INVALID_ARG_VALUE'
   | 'ERR_SHMKIT_NOT_OWNER'
   | 'ERR_SHMKIT_DEADLOCK'
+  | 'ERR_SHMKIT_CHANNEL_CLOSED'
+  | 'ERR_SHMKIT_MESSAGE_TOO_LARGE'
+  | 'ERR_SHMKIT_CORRUPT_CHANNEL'
+  | 'ERR_SHMKIT_UNSERIALIZABLE'
   | 'ERR_SHMKIT_BARRIER_BROKEN'
   | 'ERR_SHMKIT_UNSUPPORTED_PLATFORM'
   | 'ERR_SHMKIT_SYSTEM';
@@ -176,6 +180,38 @@ export class BarrierBrokenError extends ShmkitError {
   }
 }
 brand(BarrierBrokenError);
+
+/** send on a closed channel, or receive on one that is closed and drained. */
+export class ChannelClosedError extends ShmkitError {
+  constructor(message = 'the channel is closed') {
+    super('ERR_SHMKIT_CHANNEL_CLOSED', message);
+  }
+}
+brand(ChannelClosedError);
+
+/** A message larger than the largest record the ring (or heap) can take; names the limit. */
+export class MessageTooLargeError extends ShmkitError {
+  constructor(readonly length: number, readonly limit: number, where = 'this channel') {
+    super('ERR_SHMKIT_MESSAGE_TOO_LARGE', `a message of ${length} bytes is larger than ${where} takes (at most ${limit} bytes)`);
+  }
+}
+brand(MessageTooLargeError);
+
+/** Ring positions or record headers that cannot be right: the shared memory was damaged. */
+export class CorruptChannelError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_CORRUPT_CHANNEL', message);
+  }
+}
+brand(CorruptChannelError);
+
+/** A value the codec cannot encode; nothing was written. */
+export class UnserializableValueError extends ShmkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHMKIT_UNSERIALIZABLE', message, options);
+  }
+}
+brand(UnserializableValueError);
 
 export class UnsupportedPlatformError extends ShmkitError {
   constructor(message: string) {

@@ -26,3 +26,21 @@ export {
   type WaiterIdentity,
   type WaitResult,
 } from './sync/index.js';
+export {
+  Broadcast,
+  Channel,
+  Mailbox,
+  MpmcQueue,
+  MpscRing,
+  RingBase,
+  SpscRing,
+  msgpackCodec,
+  rawCodec,
+  type BroadcastMessage,
+  type ChannelCreateOptions,
+  type ChannelOpenOptions,
+  type Codec,
+  type CodecOption,
+  type MailboxCreateOptions,
+  type RingKind,
+} from './channel/index.js';

@@ -1,0 +1,286 @@
+/**
+ * Broadcast: one writer, many readers, each reader with its own cursor. publish() never
+ * waits; a reader that falls behind by more than the capacity loses the oldest messages and
+ * is told how many (`lost`). Layout and the lapping check: src/layout/broadcast.ts.
+ */
+import { ChannelClosedError, CorruptChannelError, MessageTooLargeError } from '../errors.js';
+import {
+  BROADCAST_CAPACITY_OFFSET,
+  BROADCAST_DATA_SIGNAL_OFFSET,
+  BROADCAST_FLAGS_OFFSET,
+  BROADCAST_HEADER_LENGTH,
+  BROADCAST_LATEST_OFFSET,
+  BROADCAST_MAGIC,
+  BROADCAST_MAGIC_OFFSET,
+  BROADCAST_MAX_PAYLOAD_OFFSET,
+  BROADCAST_NEXT_SEQUENCE_OFFSET,
+  BROADCAST_READERS_PARKED_OFFSET,
+  BROADCAST_RECORD_HEADER_LENGTH,
+  BROADCAST_TAIL_INTENT_OFFSET,
+  BROADCAST_TAIL_OFFSET,
+  broadcastLength,
+  broadcastMaxPayload,
+  broadcastRecordLength,
+} from '../layout/broadcast.js';
+import { RECORD_MESSAGE, RECORD_PADDING } from '../layout/ring.js';
+import { Section } from '../section/section.js';
+import { parkAsync, parkSync, parseWaitOptions, type ParsedWait, type WaitOptionsArg } from '../sync/wait-options.js';
+import type { Waiter } from '../sync/waiter.js';
+import { validateKnownKeys, validateObject } from '../validate.js';
+import { DEFAULT_CAPACITY } from './channel.js';
+import { encodeValue, resolveCodec, type Codec, type CodecOption } from './codec.js';
+import { validateCapacity } from './ring-base.js';
+
+const TAIL_INTENT = BROADCAST_TAIL_INTENT_OFFSET >> 2;
+const TAIL = BROADCAST_TAIL_OFFSET >> 2;
+const LATEST = BROADCAST_LATEST_OFFSET >> 2;
+const NEXT_SEQUENCE = BROADCAST_NEXT_SEQUENCE_OFFSET >> 2;
+const DATA_SIGNAL = BROADCAST_DATA_SIGNAL_OFFSET >> 2;
+const READERS_PARKED = BROADCAST_READERS_PARKED_OFFSET >> 2;
+const FLAGS = BROADCAST_FLAGS_OFFSET >> 2;
+
+export interface BroadcastMessage<T> {
+  value: T;
+  /** Messages this reader lost (lapped by the writer) just before this one. */
+  lost: number;
+}
+
+export class Broadcast<T = unknown> implements Disposable {
+  readonly capacity: number;
+  readonly maxPayload: number;
+  /** Messages this reader has lost in all, by being lapped. */
+  lost = 0;
+  readonly section: Section | undefined;
+  private readonly header: Int32Array;
+  private readonly words: Int32Array;
+  private readonly bytes: Buffer;
+  private readonly mask: number;
+  private readonly codec: Codec;
+  private readonly signalOffset: number;
+  private cursor: number;
+  private expectedSequence: number | undefined;
+  private scratch = new Uint8Array(256);
+
+  constructor(
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    byteOffset: number,
+    private readonly waiter: Waiter,
+    options: { codec?: CodecOption; section?: Section } = {},
+  ) {
+    this.header = new Int32Array(buffer, byteOffset, BROADCAST_HEADER_LENGTH >> 2);
+    if (Atomics.load(this.header, BROADCAST_MAGIC_OFFSET >> 2) !== BROADCAST_MAGIC) {
+      throw new CorruptChannelError('no broadcast ring at this offset (bad magic)');
+    }
+    const capacity = this.header[BROADCAST_CAPACITY_OFFSET >> 2]!;
+    try {
+      validateCapacity(capacity, 'broadcast capacity');
+    } catch {
+      throw new CorruptChannelError(`the broadcast header holds an impossible capacity (${capacity})`);
+    }
+    if (byteOffset + broadcastLength(capacity) > buffer.byteLength) throw new CorruptChannelError('the broadcast ring lies past its buffer');
+    this.capacity = capacity;
+    this.mask = capacity - 1;
+    this.maxPayload = broadcastMaxPayload(capacity);
+    this.words = new Int32Array(buffer, byteOffset + BROADCAST_HEADER_LENGTH, capacity >> 2);
+    this.bytes = Buffer.from(buffer, byteOffset + BROADCAST_HEADER_LENGTH, capacity);
+    this.codec = resolveCodec(options.codec);
+    this.section = options.section;
+    this.signalOffset = byteOffset + BROADCAST_DATA_SIGNAL_OFFSET;
+    this.cursor = Atomics.load(this.header, TAIL); // a new reader sees what comes next
+    this.expectedSequence = Atomics.load(this.header, NEXT_SEQUENCE);
+  }
+
+  static byteLength(capacity: number): number {
+    return broadcastLength(validateCapacity(capacity));
+  }
+
+  static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, capacity = DEFAULT_CAPACITY): void {
+    validateCapacity(capacity);
+    new Uint8Array(buffer, byteOffset, broadcastLength(capacity)).fill(0);
+    const header = new Int32Array(buffer, byteOffset, BROADCAST_HEADER_LENGTH >> 2);
+    header[BROADCAST_CAPACITY_OFFSET >> 2] = capacity;
+    header[BROADCAST_MAX_PAYLOAD_OFFSET >> 2] = broadcastMaxPayload(capacity);
+    Atomics.store(header, BROADCAST_MAGIC_OFFSET >> 2, BROADCAST_MAGIC);
+  }
+
+  /** Creates a broadcast on its own section; this process is its writer. */
+  static create<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption; mode?: number } = {}): Broadcast<T> {
+    const parsed = validateObject<{ capacity?: number; codec?: CodecOption; mode?: number }>(options, 'options');
+    validateKnownKeys(parsed, ['capacity', 'codec', 'mode'], 'options');
+    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
+    resolveCodec(parsed.codec);
+    const section = Section.create(name, {
+      size: broadcastLength(capacity),
+      kind: 'broadcast',
+      ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
+      initialize: (buffer) => Broadcast.initialize(buffer, 0, capacity),
+    });
+    return new Broadcast<T>(section.buffer, 0, section.waiter, { codec: parsed.codec, section });
+  }
+
+  /** Opens a broadcast to read it (from now on) or, for its one writer, to publish. */
+  static open<T = unknown>(name: string, options: { codec?: CodecOption; timeout?: number } = {}): Broadcast<T> {
+    const parsed = validateObject<{ codec?: CodecOption; timeout?: number }>(options, 'options');
+    validateKnownKeys(parsed, ['codec', 'timeout'], 'options');
+    const section = Section.open(name, parsed.timeout === undefined ? {} : { timeout: parsed.timeout });
+    try {
+      return new Broadcast<T>(section.buffer, 0, section.waiter, { codec: parsed.codec, section });
+    } catch (error) {
+      section.close();
+      throw error;
+    }
+  }
+
+  get closed(): boolean {
+    return (Atomics.load(this.header, FLAGS) & 1) !== 0;
+  }
+
+  // ------------------------------------------------------------------ writer
+
+  /** Publishes to every reader; never waits (the oldest messages are overwritten). */
+  publish(value: T): void {
+    this.publishBytes(encodeValue(this.codec, value));
+  }
+
+  publishBytes(payload: Uint8Array): void {
+    if (this.closed) throw new ChannelClosedError('the broadcast is closed');
+    if (payload.length > this.maxPayload) throw new MessageTooLargeError(payload.length, this.maxPayload, 'this broadcast');
+    const size = broadcastRecordLength(payload.length);
+    let tail = Atomics.load(this.header, TAIL);
+    let at = tail & this.mask;
+    const toEnd = this.capacity - at;
+    if (size > toEnd) {
+      Atomics.store(this.header, TAIL_INTENT, (tail + toEnd + size) | 0); // SYNC POINT: before any byte moves
+      this.words[(at >> 2) + 1] = RECORD_PADDING;
+      this.words[at >> 2] = toEnd;
+      tail = (tail + toEnd) | 0;
+      at = 0;
+    } else {
+      Atomics.store(this.header, TAIL_INTENT, (tail + size) | 0); // SYNC POINT: before any byte moves
+    }
+    const sequence = Atomics.add(this.header, NEXT_SEQUENCE, 1);
+    this.bytes.set(payload, at + BROADCAST_RECORD_HEADER_LENGTH);
+    this.words[(at >> 2) + 1] = RECORD_MESSAGE;
+    this.words[(at >> 2) + 2] = sequence;
+    this.words[at >> 2] = BROADCAST_RECORD_HEADER_LENGTH + payload.length;
+    Atomics.store(this.header, LATEST, tail);
+    Atomics.store(this.header, TAIL, (tail + size) | 0); // SYNC POINT: the record is complete
+    if (Atomics.load(this.header, READERS_PARKED) > 0) {
+      Atomics.add(this.header, DATA_SIGNAL, 1);
+      this.waiter.notify(this.signalOffset, 0x7fff_ffff);
+    }
+  }
+
+  /** Ends the broadcast: readers drain what they can, then get ChannelClosedError. */
+  close(): void {
+    Atomics.or(this.header, FLAGS, 1);
+    Atomics.add(this.header, DATA_SIGNAL, 1);
+    this.waiter.notify(this.signalOffset, 0x7fff_ffff);
+  }
+
+  // ------------------------------------------------------------------ reader
+
+  /** The next message for this reader (with how many it lost before it), or undefined. */
+  tryReceive(): BroadcastMessage<T> | undefined {
+    const length = this.readNext();
+    if (length < 0) {
+      if (this.closed && this.readNext() < 0) throw new ChannelClosedError('the broadcast is closed');
+      return undefined;
+    }
+    return { value: this.codec.decode(this.scratch.subarray(0, length)) as T, lost: this.lastLost };
+  }
+
+  async receive(options?: WaitOptionsArg): Promise<BroadcastMessage<T>> {
+    const wait = parseWaitOptions(options, 'Broadcast.receive');
+    for (;;) {
+      const message = this.tryReceive();
+      if (message) return message;
+      const signal = this.parkBegin();
+      try {
+        const again = this.tryReceive();
+        if (again) return again;
+        await parkAsync(this.waiter, this.signalOffset, signal, wait, 'Broadcast.receive');
+      } finally {
+        Atomics.sub(this.header, READERS_PARKED, 1);
+      }
+    }
+  }
+
+  receiveSync(options?: WaitOptionsArg): BroadcastMessage<T> {
+    const wait: ParsedWait = parseWaitOptions(options, 'Broadcast.receiveSync');
+    for (;;) {
+      for (let i = 0; i <= wait.spin; i++) {
+        const message = this.tryReceive();
+        if (message) return message;
+      }
+      const signal = this.parkBegin();
+      try {
+        const again = this.tryReceive();
+        if (again) return again;
+        parkSync(this.waiter, this.signalOffset, signal, wait, 'Broadcast.receiveSync');
+      } finally {
+        Atomics.sub(this.header, READERS_PARKED, 1);
+      }
+    }
+  }
+
+  private parkBegin(): number {
+    Atomics.add(this.header, READERS_PARKED, 1);
+    return Atomics.load(this.header, DATA_SIGNAL);
+  }
+
+  private lastLost = 0;
+
+  /** Copies the next record into scratch; its length, or -1. Handles lapping. */
+  private readNext(): number {
+    for (let attempts = 0; attempts < 64; attempts++) {
+      const tail = Atomics.load(this.header, TAIL);
+      if (this.cursor === tail) return -1;
+      const behind = (Atomics.load(this.header, TAIL_INTENT) - this.cursor) | 0;
+      if (behind > this.capacity || behind < 0) {
+        this.cursor = Atomics.load(this.header, LATEST); // lapped: jump to the newest record
+        continue;
+      }
+      const at = this.cursor & this.mask;
+      const size = this.words[at >> 2]!;
+      const type = this.words[(at >> 2) + 1]!;
+      const sequence = this.words[(at >> 2) + 2]!;
+      if (type === RECORD_PADDING) {
+        if (size !== this.capacity - at) {
+          if (this.lapped()) continue;
+          throw new CorruptChannelError(`broadcast padding of ${size} bytes at offset ${at}`);
+        }
+        this.cursor = (this.cursor + size) | 0;
+        continue;
+      }
+      const length = size - BROADCAST_RECORD_HEADER_LENGTH;
+      if (type !== RECORD_MESSAGE || length < 0 || at + size > this.capacity) {
+        if (this.lapped()) continue;
+        throw new CorruptChannelError(`broadcast record header (size ${size}, type ${type}) at offset ${at}`);
+      }
+      if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, this.scratch.length * 2));
+      this.bytes.copy(this.scratch, 0, at + BROADCAST_RECORD_HEADER_LENGTH, at + size);
+      if (this.lapped()) continue; // overwritten while we copied: discard
+      const lost = this.expectedSequence === undefined ? 0 : Math.max(0, (sequence - this.expectedSequence) | 0);
+      this.lastLost = lost;
+      this.lost += lost;
+      this.expectedSequence = (sequence + 1) | 0;
+      this.cursor = (this.cursor + broadcastRecordLength(length)) | 0;
+      return length;
+    }
+    throw new CorruptChannelError('the broadcast writer laps this reader faster than it can read');
+  }
+
+  private lapped(): boolean {
+    const behind = (Atomics.load(this.header, TAIL_INTENT) - this.cursor) | 0;
+    return behind > this.capacity || behind < 0;
+  }
+
+  disconnect(): void {
+    this.section?.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.disconnect();
+  }
+}

@@ -1,0 +1,388 @@
+/**
+ * Channel: a ring plus a codec plus waiting. send waits for space, receive for a message,
+ * both spin briefly and then park (sync or async), and producers ring only when a consumer
+ * is parked. close() ends the stream: receivers drain what is there, then get
+ * ChannelClosedError (and `for await` ends).
+ *
+ * Standalone on its own section (Channel.create / open), or on any memory with a Waiter
+ * (Channel.initialize + new Channel), such as a SharedArrayBuffer between worker threads.
+ */
+import { ChannelClosedError, CorruptChannelError, MessageTooLargeError } from '../errors.js';
+import { RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
+import { Section } from '../section/section.js';
+import {
+  FIRST_PARK_SLICE_MS,
+  MAX_PARK_SLICE_MS,
+  parkAsync,
+  parkSync,
+  parseWaitOptions,
+  type ParsedWait,
+  type WaitOptionsArg,
+} from '../sync/wait-options.js';
+import type { Waiter } from '../sync/waiter.js';
+import { validateKnownKeys, validateObject } from '../validate.js';
+import { encodeValue, resolveCodec, type Codec, type CodecOption } from './codec.js';
+import { CONSUMERS_PARKED, DATA_SIGNAL, initializeRing, PRODUCERS_PARKED, SPACE_SIGNAL, validateCapacity, type RingBase } from './ring-base.js';
+import { attachRing, ringKindCode, ringKindName, type RingKind } from './ring-kind.js';
+
+export const DEFAULT_CAPACITY = 1 << 20;
+
+export interface ChannelCreateOptions {
+  /** Ring bytes, a power of two from 1 KiB to 1 GiB (default 1 MiB). Largest message: half. */
+  capacity?: number;
+  /** 'spsc' (one sender, one receiver), 'mpsc' (default) or 'mpmc' (a work queue). */
+  kind?: RingKind;
+  codec?: CodecOption;
+  mode?: number;
+}
+
+export interface ChannelOpenOptions {
+  codec?: CodecOption;
+  timeout?: number;
+}
+
+export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
+  readonly ring: RingBase;
+  readonly kind: RingKind;
+  /** The section this channel owns (standalone channels), closed by disconnect(). */
+  readonly section: Section | undefined;
+  private readonly codec: Codec;
+  private readonly dataSignal: number;
+  private readonly spaceSignal: number;
+  private claimed = -1;
+  private claimedLength = 0;
+
+  constructor(
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    byteOffset: number,
+    private readonly waiter: Waiter,
+    options: { codec?: CodecOption; section?: Section } = {},
+  ) {
+    this.ring = attachRing(buffer, byteOffset, waiter);
+    this.kind = ringKindName(this.ring.kind)!;
+    this.codec = resolveCodec(options.codec);
+    this.section = options.section;
+    this.dataSignal = byteOffset + RING_DATA_SIGNAL_OFFSET;
+    this.spaceSignal = byteOffset + RING_SPACE_SIGNAL_OFFSET;
+  }
+
+  /** Bytes a channel of `capacity` takes in a buffer (ring header included). */
+  static byteLength(capacity: number): number {
+    return ringLength(validateCapacity(capacity));
+  }
+
+  /** Lays out an empty channel ring at a 128-byte aligned offset. */
+  static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, options: { capacity?: number; kind?: RingKind } = {}): void {
+    initializeRing(buffer, byteOffset, options.capacity ?? DEFAULT_CAPACITY, ringKindCode(options.kind ?? 'mpsc'));
+  }
+
+  /** A channel on a new section of its own. */
+  static create<T = unknown>(name: string, options: ChannelCreateOptions = {}): Channel<T> {
+    const parsed = validateObject<ChannelCreateOptions>(options, 'options');
+    validateKnownKeys(parsed, ['capacity', 'kind', 'codec', 'mode'], 'options');
+    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
+    const kind = ringKindCode(parsed.kind ?? 'mpsc');
+    resolveCodec(parsed.codec); // reject a bad codec before creating anything
+    const section = Section.create(name, {
+      size: ringLength(capacity),
+      kind: 'channel',
+      ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
+      initialize: (buffer) => initializeRing(buffer, 0, capacity, kind),
+    });
+    return Channel.onSection<T>(section, parsed.codec);
+  }
+
+  /** Opens a channel made by Channel.create, in this or another process. */
+  static open<T = unknown>(name: string, options: ChannelOpenOptions = {}): Channel<T> {
+    const parsed = validateObject<ChannelOpenOptions>(options, 'options');
+    validateKnownKeys(parsed, ['codec', 'timeout'], 'options');
+    const section = Section.open(name, parsed.timeout === undefined ? {} : { timeout: parsed.timeout });
+    if (section.kind !== 'channel' && section.kind !== 'mailbox') {
+      section.close();
+      throw new CorruptChannelError(`section '${name}' holds a ${section.kind}, not a channel`);
+    }
+    return Channel.onSection<T>(section, parsed.codec);
+  }
+
+  static unlink(name: string): boolean {
+    return Section.unlink(name);
+  }
+
+  protected static onSection<T>(section: Section, codec: CodecOption | undefined): Channel<T> {
+    try {
+      return new Channel<T>(section.buffer, 0, section.waiter, { codec, section });
+    } catch (error) {
+      section.close();
+      throw error;
+    }
+  }
+
+  get closed(): boolean {
+    return this.ring.closed;
+  }
+
+  /** The largest message this channel takes, in encoded bytes. */
+  get maxMessageLength(): number {
+    return this.ring.maxPayload;
+  }
+
+  // ---------------------------------------------------------------- values (through the codec)
+
+  /** Sends without waiting: false if the ring is full. */
+  trySend(value: T): boolean {
+    return this.tryWrite(encodeValue(this.codec, value));
+  }
+
+  /** Sends, waiting for space (async: never blocks the event loop). */
+  async send(value: T, options?: WaitOptionsArg): Promise<void> {
+    const bytes = encodeValue(this.codec, value);
+    if (this.tryWrite(bytes)) return;
+    // The encoder reuses its buffer: keep our own copy across the wait.
+    await this.write(bytes.slice(), options);
+  }
+
+  /** Sends, blocking this thread while the ring is full (for workers). */
+  sendSync(value: T, options?: WaitOptionsArg): void {
+    const bytes = encodeValue(this.codec, value);
+    if (this.tryWrite(bytes)) return;
+    this.writeSync(bytes, options);
+  }
+
+  /** The next message, or undefined if none is there now. */
+  tryReceive(): { value: T } | undefined {
+    const length = this.ring.tryRead();
+    if (length < 0) {
+      if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
+      return undefined;
+    }
+    return { value: this.decodeAndRelease(length) };
+  }
+
+  async receive(options?: WaitOptionsArg): Promise<T> {
+    const length = this.ring.tryRead();
+    if (length >= 0) return this.decodeAndRelease(length);
+    return this.decodeAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.receive'), 'Channel.receive'));
+  }
+
+  receiveSync(options?: WaitOptionsArg): T {
+    const length = this.ring.tryRead();
+    if (length >= 0) return this.decodeAndRelease(length);
+    return this.decodeAndRelease(this.awaitRecordSync(parseWaitOptions(options, 'Channel.receiveSync'), 'Channel.receiveSync'));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      let value: T;
+      try {
+        value = await this.receive();
+      } catch (error) {
+        if (error instanceof ChannelClosedError) return;
+        throw error;
+      }
+      yield value;
+    }
+  }
+
+  private decodeAndRelease(length: number): T {
+    const at = this.ring.readOffset;
+    try {
+      return this.codec.decode(this.ring.bytes.subarray(at, at + length)) as T;
+    } catch (error) {
+      throw new CorruptChannelError(`a message could not be decoded (${(error as Error).message}); it was skipped`);
+    } finally {
+      this.ring.release();
+    }
+  }
+
+  // ---------------------------------------------------------------- raw bytes
+
+  /** Copies `bytes` in as one message; false if full. Allocates nothing. */
+  tryWrite(bytes: Uint8Array): boolean {
+    if (this.ring.closed) throw new ChannelClosedError();
+    if (bytes.length > this.ring.maxPayload) throw new MessageTooLargeError(bytes.length, this.ring.maxPayload);
+    return this.ring.tryWrite(bytes, RECORD_MESSAGE);
+  }
+
+  async write(bytes: Uint8Array, options?: WaitOptionsArg): Promise<void> {
+    if (this.tryWrite(bytes)) return;
+    const wait = parseWaitOptions(options, 'Channel.write');
+    let slice = FIRST_PARK_SLICE_MS;
+    for (;;) {
+      for (let i = 0; i < wait.spin; i++) if (this.tryWrite(bytes)) return;
+      const signal = this.parkForSpace();
+      try {
+        if (this.tryWrite(bytes)) return;
+        await parkAsync(this.waiter, this.spaceSignal, signal, wait, 'Channel.send', slice);
+      } finally {
+        Atomics.sub(this.ring.header, PRODUCERS_PARKED, 1);
+      }
+      if (this.tryWrite(bytes)) return;
+      slice = Math.min(slice * 2, MAX_PARK_SLICE_MS);
+    }
+  }
+
+  writeSync(bytes: Uint8Array, options?: WaitOptionsArg): void {
+    if (this.tryWrite(bytes)) return;
+    const wait = parseWaitOptions(options, 'Channel.writeSync');
+    for (;;) {
+      for (let i = 0; i < wait.spin; i++) if (this.tryWrite(bytes)) return;
+      const signal = this.parkForSpace();
+      try {
+        if (this.tryWrite(bytes)) return;
+        parkSync(this.waiter, this.spaceSignal, signal, wait, 'Channel.sendSync', MAX_PARK_SLICE_MS);
+      } finally {
+        Atomics.sub(this.ring.header, PRODUCERS_PARKED, 1);
+      }
+    }
+  }
+
+  /** A copy of the next message's bytes, or undefined. */
+  tryRead(): Uint8Array | undefined {
+    const length = this.ring.tryRead();
+    if (length < 0) {
+      if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
+      return undefined;
+    }
+    return this.copyAndRelease(length);
+  }
+
+  /** Copies the next message into `target` and returns its length, or -1. Allocates nothing. */
+  tryReadInto(target: Uint8Array): number {
+    const length = this.ring.tryReadInto(target);
+    if (length < 0 && this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
+    return length;
+  }
+
+  async read(options?: WaitOptionsArg): Promise<Uint8Array> {
+    const length = this.ring.tryRead();
+    if (length >= 0) return this.copyAndRelease(length);
+    return this.copyAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.read'), 'Channel.read'));
+  }
+
+  readSync(options?: WaitOptionsArg): Uint8Array {
+    const length = this.ring.tryRead();
+    if (length >= 0) return this.copyAndRelease(length);
+    return this.copyAndRelease(this.awaitRecordSync(parseWaitOptions(options, 'Channel.readSync'), 'Channel.readSync'));
+  }
+
+  private copyAndRelease(length: number): Uint8Array {
+    const at = this.ring.readOffset;
+    const copy = new Uint8Array(length);
+    this.ring.bytes.copy(copy, 0, at, at + length);
+    this.ring.release();
+    return copy;
+  }
+
+  // ---------------------------------------------------------------- zero copy
+
+  /**
+   * Reserves room for an `length`-byte message and returns the bytes to fill in place;
+   * then commit(). Returns undefined if the ring is full (nothing reserved).
+   */
+  claim(length: number): Uint8Array | undefined {
+    if (this.ring.closed) throw new ChannelClosedError();
+    if (this.claimed >= 0) throw new CorruptChannelError('claim() twice without commit()');
+    const at = this.ring.tryClaim(length);
+    if (at < 0) return undefined;
+    this.claimed = at;
+    this.claimedLength = length;
+    return this.ring.bytes.subarray(at, at + length);
+  }
+
+  /** Publishes the message reserved by claim(). */
+  commit(): void {
+    if (this.claimed < 0) throw new CorruptChannelError('commit() without claim()');
+    this.claimed = -1;
+    this.claimedLength = 0;
+    this.ring.commit(RECORD_MESSAGE);
+  }
+
+  // ---------------------------------------------------------------- waiting
+
+  private parkForSpace(): number {
+    Atomics.add(this.ring.header, PRODUCERS_PARKED, 1);
+    return Atomics.load(this.ring.header, SPACE_SIGNAL);
+  }
+
+  /** Returns the length of a record now readable, or throws (closed, timeout, abort). */
+  private async awaitRecord(wait: ParsedWait, what: string): Promise<number> {
+    const ring = this.ring;
+    let slice = FIRST_PARK_SLICE_MS;
+    for (;;) {
+      for (let i = 0; i < wait.spin; i++) {
+        const length = ring.tryRead();
+        if (length >= 0) return length;
+      }
+      Atomics.add(ring.header, CONSUMERS_PARKED, 1);
+      let result;
+      try {
+        const signal = Atomics.load(ring.header, DATA_SIGNAL);
+        const length = this.readOrThrowIfClosed();
+        if (length >= 0) return length;
+        result = await parkAsync(this.waiter, this.dataSignal, signal, wait, what, slice);
+      } finally {
+        Atomics.sub(ring.header, CONSUMERS_PARKED, 1);
+      }
+      const length = this.readOrThrowIfClosed();
+      if (length >= 0) return length;
+      slice = this.afterPark(result, slice);
+    }
+  }
+
+  private awaitRecordSync(wait: ParsedWait, what: string): number {
+    const ring = this.ring;
+    let slice = FIRST_PARK_SLICE_MS;
+    for (;;) {
+      for (let i = 0; i < wait.spin; i++) {
+        const length = ring.tryRead();
+        if (length >= 0) return length;
+      }
+      Atomics.add(ring.header, CONSUMERS_PARKED, 1);
+      let result;
+      try {
+        const signal = Atomics.load(ring.header, DATA_SIGNAL);
+        const length = this.readOrThrowIfClosed();
+        if (length >= 0) return length;
+        result = parkSync(this.waiter, this.dataSignal, signal, wait, what, slice);
+      } finally {
+        Atomics.sub(ring.header, CONSUMERS_PARKED, 1);
+      }
+      const length = this.readOrThrowIfClosed();
+      if (length >= 0) return length;
+      slice = this.afterPark(result, slice);
+    }
+  }
+
+  private readOrThrowIfClosed(): number {
+    const length = this.ring.tryRead();
+    if (length < 0 && this.ring.closed) {
+      const last = this.ring.tryRead(); // a record published just before the close
+      if (last >= 0) return last;
+      throw new ChannelClosedError();
+    }
+    return length;
+  }
+
+  /** A slice that passed with nothing to read: maybe a dead producer blocks the head. */
+  private afterPark(result: string, slice: number): number {
+    if (result !== 'timed-out') return FIRST_PARK_SLICE_MS;
+    if (this.ring.unblock()) return FIRST_PARK_SLICE_MS;
+    return Math.min(slice * 2, MAX_PARK_SLICE_MS);
+  }
+
+  // ---------------------------------------------------------------- lifetime
+
+  /** Ends the stream for everyone: no more sends; receivers drain, then end. */
+  close(): void {
+    this.ring.close();
+  }
+
+  /** Lets go of this process's mapping (standalone channels); the channel stays for others. */
+  disconnect(): void {
+    this.section?.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.disconnect();
+  }
+}

@@ -1,0 +1,9 @@
+export { Broadcast, type BroadcastMessage } from './broadcast.js';
+export { Channel, DEFAULT_CAPACITY, type ChannelCreateOptions, type ChannelOpenOptions } from './channel.js';
+export { msgpackCodec, rawCodec, type Codec, type CodecOption } from './codec.js';
+export { Mailbox, type MailboxCreateOptions } from './mailbox.js';
+export { MpmcQueue } from './mpmc-queue.js';
+export { MpscRing } from './mpsc-ring.js';
+export { RingBase } from './ring-base.js';
+export type { RingKind } from './ring-kind.js';
+export { SpscRing } from './spsc-ring.js';

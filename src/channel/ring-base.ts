@@ -1,0 +1,198 @@
+/**
+ * What every ring shares: the typed views over its header and data area, its parameters,
+ * initialisation and the checks that turn damaged memory into CorruptChannelError.
+ * Layout and invariants: src/layout/ring.ts.
+ */
+import { CorruptChannelError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
+import {
+  MAX_RING_CAPACITY,
+  MIN_RING_CAPACITY,
+  RING_CAPACITY_OFFSET,
+  RING_CONSUMERS_PARKED_OFFSET,
+  RING_DATA_SIGNAL_OFFSET,
+  RING_FLAG_CLOSED,
+  RING_FLAGS_OFFSET,
+  RING_HEADER_LENGTH,
+  RING_KIND_OFFSET,
+  RING_MAGIC,
+  RING_MAGIC_OFFSET,
+  RING_MAX_PAYLOAD_OFFSET,
+  RING_PRODUCERS_PARKED_OFFSET,
+  RING_SPACE_SIGNAL_OFFSET,
+  maxPayloadLength,
+  ringLength,
+} from '../layout/ring.js';
+import type { Waiter } from '../sync/waiter.js';
+
+export const CLOSED = RING_FLAGS_OFFSET >> 2;
+export const DATA_SIGNAL = RING_DATA_SIGNAL_OFFSET >> 2;
+export const CONSUMERS_PARKED = RING_CONSUMERS_PARKED_OFFSET >> 2;
+export const SPACE_SIGNAL = RING_SPACE_SIGNAL_OFFSET >> 2;
+export const PRODUCERS_PARKED = RING_PRODUCERS_PARKED_OFFSET >> 2;
+
+export function validateCapacity(capacity: unknown, label = 'options.capacity'): number {
+  if (typeof capacity !== 'number' || !Number.isInteger(capacity)) {
+    throw new OutOfRangeError(`${label} must be an integer power of two, got ${String(capacity)}`);
+  }
+  if (capacity < MIN_RING_CAPACITY || capacity > MAX_RING_CAPACITY) {
+    throw new OutOfRangeError(`${label} must be between ${MIN_RING_CAPACITY} and ${MAX_RING_CAPACITY} bytes, got ${capacity}`);
+  }
+  if ((capacity & (capacity - 1)) !== 0) {
+    throw new OutOfRangeError(`${label} must be a power of two, got ${capacity}`);
+  }
+  return capacity;
+}
+
+/** Writes a fresh ring header (all positions 0) of `kind` at `byteOffset`. */
+export function initializeRing(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, capacity: number, kind: number): void {
+  validateCapacity(capacity);
+  if (byteOffset % 128 !== 0) throw new OutOfRangeError(`a ring must start on a 128-byte boundary, got offset ${byteOffset}`);
+  if (byteOffset + ringLength(capacity) > buffer.byteLength) {
+    throw new OutOfRangeError(`a ring of capacity ${capacity} needs ${ringLength(capacity)} bytes at offset ${byteOffset}`);
+  }
+  new Uint8Array(buffer, byteOffset, ringLength(capacity)).fill(0);
+  const header = new Int32Array(buffer, byteOffset, RING_HEADER_LENGTH >> 2);
+  header[RING_CAPACITY_OFFSET >> 2] = capacity;
+  header[RING_KIND_OFFSET >> 2] = kind;
+  header[RING_MAX_PAYLOAD_OFFSET >> 2] = maxPayloadLength(capacity);
+  Atomics.store(header, RING_MAGIC_OFFSET >> 2, RING_MAGIC); // SYNC POINT: the header is ready
+}
+
+export abstract class RingBase {
+  readonly capacity: number;
+  readonly maxPayload: number;
+  readonly kind: number;
+  /** The header, as Int32 words (indices: the *_OFFSET constants >> 2). */
+  readonly header: Int32Array;
+  /**
+   * The data area. Payload offsets returned by tryClaim / tryRead index into it. A Buffer, so
+   * copies out (`bytes.copy(target, ...)`) allocate nothing.
+   */
+  readonly bytes: Buffer;
+  /** The data area as Int32 words, for record headers. */
+  protected readonly words: Int32Array;
+  protected readonly mask: number;
+  /** Byte offset of the header in the Waiter's buffer (for futex offsets). */
+  protected readonly base: number;
+
+  constructor(
+    readonly buffer: ArrayBuffer | SharedArrayBuffer,
+    readonly byteOffset: number,
+    protected readonly waiter: Waiter,
+    expectedKind: number,
+  ) {
+    if (byteOffset + RING_HEADER_LENGTH > buffer.byteLength) throw new OutOfRangeError('the ring header lies past the buffer');
+    this.header = new Int32Array(buffer, byteOffset, RING_HEADER_LENGTH >> 2);
+    if (Atomics.load(this.header, RING_MAGIC_OFFSET >> 2) !== RING_MAGIC) {
+      throw new CorruptChannelError('no ring at this offset (bad magic): not initialised, or overwritten');
+    }
+    const capacity = this.header[RING_CAPACITY_OFFSET >> 2]!;
+    try {
+      validateCapacity(capacity, 'ring capacity');
+    } catch {
+      throw new CorruptChannelError(`the ring header holds an impossible capacity (${capacity})`);
+    }
+    if (byteOffset + ringLength(capacity) > buffer.byteLength) {
+      throw new CorruptChannelError(`the ring header says capacity ${capacity}, more than the buffer holds`);
+    }
+    this.kind = this.header[RING_KIND_OFFSET >> 2]!;
+    if (this.kind !== expectedKind) {
+      throw new InvalidArgValueError(`the ring at this offset is of kind ${this.kind}, not ${expectedKind}`);
+    }
+    this.capacity = capacity;
+    this.mask = capacity - 1;
+    this.maxPayload = maxPayloadLength(capacity);
+    this.base = byteOffset;
+    this.bytes = Buffer.from(buffer, byteOffset + RING_HEADER_LENGTH, capacity);
+    this.words = new Int32Array(buffer, byteOffset + RING_HEADER_LENGTH, capacity >> 2);
+  }
+
+  get closed(): boolean {
+    return (Atomics.load(this.header, CLOSED) & RING_FLAG_CLOSED) !== 0;
+  }
+
+  /** Marks the ring closed and wakes everyone parked on it. */
+  close(): void {
+    Atomics.or(this.header, CLOSED, RING_FLAG_CLOSED);
+    Atomics.add(this.header, DATA_SIGNAL, 1);
+    Atomics.add(this.header, SPACE_SIGNAL, 1);
+    this.waiter.notify(this.base + RING_DATA_SIGNAL_OFFSET, 0x7fff_ffff);
+    this.waiter.notify(this.base + RING_SPACE_SIGNAL_OFFSET, 0x7fff_ffff);
+  }
+
+  protected checkLength(length: number): void {
+    if (length > this.maxPayload) throw new MessageTooLargeError(length, this.maxPayload, `a ring of capacity ${this.capacity}`);
+  }
+
+  /** A producer published: wake a parked consumer, if any (no syscall otherwise). */
+  protected signalData(): void {
+    if (Atomics.load(this.header, CONSUMERS_PARKED) > 0) {
+      Atomics.add(this.header, DATA_SIGNAL, 1);
+      this.waiter.notify(this.base + RING_DATA_SIGNAL_OFFSET, 1);
+    }
+  }
+
+  /** A consumer freed space: wake the parked producers, if any. */
+  protected signalSpace(): void {
+    if (Atomics.load(this.header, PRODUCERS_PARKED) > 0) {
+      Atomics.add(this.header, SPACE_SIGNAL, 1);
+      this.waiter.notify(this.base + RING_SPACE_SIGNAL_OFFSET, 0x7fff_ffff);
+    }
+  }
+
+  protected corrupt(what: string): never {
+    throw new CorruptChannelError(`ring corrupted: ${what}`);
+  }
+
+  /** Bytes in use between two positions, checked against the capacity. */
+  protected used(tail: number, head: number): number {
+    const used = (tail - head) | 0;
+    if (used < 0 || used > this.capacity) this.corrupt(`positions head ${head >>> 0} and tail ${tail >>> 0} are ${used} bytes apart`);
+    return used;
+  }
+
+  // --- the interface every ring offers (see SpscRing for the protocol) ---
+
+  /** Reserves a record for `length` payload bytes; returns its payload offset in `bytes`, or -1 if full. */
+  abstract tryClaim(length: number): number;
+  /** Publishes the record reserved by the last tryClaim. */
+  abstract commit(type?: number): void;
+  /** Length of the next record's payload (its offset is `readOffset`), or -1 if none is ready. */
+  abstract tryRead(): number;
+  /** Consumes the record returned by the last tryRead. */
+  abstract release(): void;
+  /** Payload offset in `bytes` of the record returned by the last tryRead. */
+  abstract readonly readOffset: number;
+  /** Type of the record returned by the last tryRead (RECORD_MESSAGE or RECORD_HEAP). */
+  abstract readonly readType: number;
+  /** Turns a claim abandoned by a dead producer into padding; true if it did. */
+  unblock(): boolean {
+    return false;
+  }
+
+  /** Copies `bytes` in as one record; false if the ring is full. */
+  tryWrite(source: Uint8Array, type?: number): boolean {
+    const at = this.tryClaim(source.length);
+    if (at < 0) return false;
+    this.bytes.set(source, at);
+    this.commit(type);
+    return true;
+  }
+
+  /** Copies the next record into `target`; its length, or -1 if none. */
+  tryReadInto(target: Uint8Array): number {
+    const length = this.tryRead();
+    if (length < 0) return -1;
+    if (length > target.length) {
+      this.abandonRead();
+      throw new OutOfRangeError(`the next message has ${length} bytes, more than the target's ${target.length}`);
+    }
+    const at = this.readOffset;
+    this.bytes.copy(target, 0, at, at + length);
+    this.release();
+    return length;
+  }
+
+  /** Gives up a tryRead without consuming (MPMC releases its lock). */
+  abandonRead(): void {}
+}

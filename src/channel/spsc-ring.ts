@@ -1,0 +1,137 @@
+/**
+ * SpscRing: one producer, one consumer, no locks and no read-modify-write on the hot path.
+ *
+ * Producer: tryClaim finds room below the cached head (re-reading the shared head only when
+ * the ring looks full), writes a padding record at the wrap, and returns where the payload
+ * goes; commit writes the record header and publishes the tail (release store). Consumer:
+ * tryRead looks below the cached tail (re-reading the shared tail only when it caught up),
+ * release moves its private head; the shared head is published in batches (a quarter of the
+ * capacity), when the consumer catches up, or at once when a producer is parked, so the
+ * producer's cache line is not pulled on every message.
+ *
+ * Exactly one thread may produce and one consume (each side's position lives in this object).
+ */
+import {
+  RECORD_HEAP,
+  RECORD_MESSAGE,
+  RECORD_PADDING,
+  RING_HEAD_OFFSET,
+  RING_KIND_SPSC,
+  RING_TAIL_OFFSET,
+  recordLength,
+} from '../layout/ring.js';
+import type { Waiter } from '../sync/waiter.js';
+import { PRODUCERS_PARKED, RingBase } from './ring-base.js';
+
+const TAIL = RING_TAIL_OFFSET >> 2;
+const HEAD = RING_HEAD_OFFSET >> 2;
+
+export class SpscRing extends RingBase {
+  // producer side
+  private tail: number;
+  private headCache: number;
+  private claimAt = -1;
+  private claimLength = 0;
+  // consumer side
+  private head: number;
+  private publishedHead: number;
+  private tailCache: number;
+  private readonly publishEvery: number;
+  readOffset = 0;
+  readType = RECORD_MESSAGE;
+  private readSize = 0;
+
+  constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, waiter: Waiter) {
+    super(buffer, byteOffset, waiter, RING_KIND_SPSC);
+    this.tail = Atomics.load(this.header, TAIL);
+    this.headCache = Atomics.load(this.header, HEAD);
+    this.head = this.headCache;
+    this.publishedHead = this.head;
+    this.tailCache = this.tail;
+    this.publishEvery = this.capacity >> 2;
+  }
+
+  tryClaim(length: number): number {
+    this.checkLength(length);
+    const size = recordLength(length);
+    let tail = this.tail;
+    let at = tail & this.mask;
+    const toEnd = this.capacity - at;
+    const needed = size <= toEnd ? size : toEnd + size;
+    if (needed > this.capacity - this.used(tail, this.headCache)) {
+      this.headCache = Atomics.load(this.header, HEAD);
+      if (needed > this.capacity - this.used(tail, this.headCache)) return -1;
+    }
+    if (size > toEnd) {
+      const words = this.words;
+      words[(at >> 2) + 1] = RECORD_PADDING;
+      words[at >> 2] = toEnd; // published with the tail, below
+      tail = (tail + toEnd) | 0;
+      this.tail = tail;
+      at = 0;
+    }
+    this.claimAt = at;
+    this.claimLength = length;
+    return at + 8;
+  }
+
+  commit(type = RECORD_MESSAGE): void {
+    const at = this.claimAt;
+    const words = this.words;
+    words[(at >> 2) + 1] = type;
+    words[at >> 2] = 8 + this.claimLength;
+    this.tail = (this.tail + recordLength(this.claimLength)) | 0;
+    Atomics.store(this.header, TAIL, this.tail); // SYNC POINT: publishes payload and header
+    this.signalData();
+  }
+
+  tryRead(): number {
+    for (;;) {
+      let head = this.head;
+      if (head === this.tailCache) {
+        this.tailCache = Atomics.load(this.header, TAIL); // SYNC POINT: acquire of records below tail
+        if (head === this.tailCache) {
+          this.publish();
+          return -1;
+        }
+      }
+      const used = this.used(this.tailCache, head);
+      const at = head & this.mask;
+      const words = this.words;
+      const size = words[at >> 2]!;
+      const type = words[(at >> 2) + 1]!;
+      if (type === RECORD_PADDING) {
+        if (size !== this.capacity - at || size > used) this.corrupt(`padding of ${size} bytes at offset ${at}`);
+        head = (head + size) | 0;
+        this.head = head;
+        continue;
+      }
+      const length = size - 8;
+      if ((type !== RECORD_MESSAGE && type !== RECORD_HEAP) || length < 0 || at + size > this.capacity || recordLength(length) > used) {
+        this.corrupt(`record header (size ${size}, type ${type}) at offset ${at}`);
+      }
+      this.readOffset = at + 8;
+      this.readType = type;
+      this.readSize = recordLength(length);
+      return length;
+    }
+  }
+
+  release(): void {
+    this.head = (this.head + this.readSize) | 0;
+    if (
+      ((this.head - this.publishedHead) | 0) >= this.publishEvery ||
+      this.head === this.tailCache ||
+      Atomics.load(this.header, PRODUCERS_PARKED) > 0
+    ) {
+      this.publish();
+    }
+  }
+
+  private publish(): void {
+    if (this.head === this.publishedHead) return;
+    this.publishedHead = this.head;
+    Atomics.store(this.header, HEAD, this.head); // SYNC POINT: the producer may reuse the space
+    this.signalSpace();
+  }
+}
