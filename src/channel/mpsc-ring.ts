@@ -53,6 +53,8 @@ export class MpscRing extends RingBase {
   readOffset = 0;
   readType = RECORD_MESSAGE;
   protected readSize = 0;
+  /** Claims of dead producers this object turned into padding. */
+  unblocked = 0;
 
   constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, waiter: Waiter, kind = RING_KIND_MPSC) {
     super(buffer, byteOffset, waiter, kind);
@@ -198,6 +200,7 @@ export class MpscRing extends RingBase {
     if (skip > this.capacity - at) this.corrupt(`claim of ${-size} bytes at offset ${at}`);
     Atomics.store(this.words, (at >> 2) + 1, RECORD_PADDING);
     if (Atomics.compareExchange(this.words, at >> 2, size, skip) !== size) return false;
+    this.unblocked++;
     return true;
   }
 
