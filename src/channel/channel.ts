@@ -186,7 +186,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   private decodeAndRelease(length: number): T {
     const at = this.ring.readOffset;
     try {
-      return this.codec.decode(this.ring.bytes.subarray(at, at + length)) as T;
+      return this.codec.decode(this.ring.plainBytes.subarray(at, at + length)) as T;
     } catch (error) {
       throw new CorruptChannelError(`a message could not be decoded (${(error as Error).message}); it was skipped`);
     } finally {

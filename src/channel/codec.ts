@@ -17,13 +17,26 @@ export interface Codec<T = unknown> {
 
 export type CodecOption = 'msgpack' | 'raw' | Codec;
 
+/**
+ * Type bytes after which @msgpack/msgpack hands out views into its input: bin 8/16/32 and the
+ * ext family (ExtData.data). A message holding none of them decodes straight from the ring;
+ * one that might (a false positive only costs a copy) is copied first, so no decoded
+ * Uint8Array ever points into ring memory that the next message will overwrite.
+ */
+const VIEW_MARKERS = [0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8];
+
+function mayHoldViews(bytes: Uint8Array): boolean {
+  for (const marker of VIEW_MARKERS) if (bytes.indexOf(marker) >= 0) return true;
+  return false;
+}
+
 /** MessagePack: objects, arrays, strings, numbers, booleans, null, Uint8Array, Date. */
 export function msgpackCodec(): Codec {
   const encoder = new Encoder();
   const decoder = new Decoder();
   return {
     encode: (value) => encoder.encodeSharedRef(value),
-    decode: (bytes) => decoder.decode(bytes),
+    decode: (bytes) => decoder.decode(mayHoldViews(bytes) ? Uint8Array.prototype.slice.call(bytes) : bytes),
   };
 }
 

@@ -74,6 +74,7 @@ export class MpscRing extends RingBase {
     try {
       let tail = Atomics.load(this.header, TAIL);
       let at = tail & this.mask;
+      if ((at & 7) !== 0) this.corrupt(`tail ${tail >>> 0} is not 8-byte aligned`);
       const toEnd = this.capacity - at;
       const needed = size <= toEnd ? size : toEnd + size;
       // The cached free head may be stale by more than a lap (other producers moved the
@@ -115,6 +116,7 @@ export class MpscRing extends RingBase {
     }
     for (;;) {
       const at = this.head & this.mask;
+      if ((at & 7) !== 0) this.corrupt(`head ${this.head >>> 0} is not 8-byte aligned`);
       const words = this.words;
       const size = Atomics.load(words, at >> 2); // SYNC POINT: acquire of a committed record
       if (size <= 0) {
@@ -192,6 +194,7 @@ export class MpscRing extends RingBase {
   /** The head record's claim, if its producer is dead, becomes padding. */
   override unblock(): boolean {
     const at = this.head & this.mask;
+    if ((at & 7) !== 0) this.corrupt(`head ${this.head >>> 0} is not 8-byte aligned`);
     const size = Atomics.load(this.words, at >> 2);
     if (size >= 0) return false;
     const owner = Atomics.load(this.words, (at >> 2) + 1) & ~OWNER_WAITERS_BIT;

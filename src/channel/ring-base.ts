@@ -69,6 +69,8 @@ export abstract class RingBase {
    * copies out (`bytes.copy(target, ...)`) allocate nothing.
    */
   readonly bytes: Buffer;
+  /** The same bytes as a plain Uint8Array, for codecs (a Buffer would leak into decoded values). */
+  readonly plainBytes: Uint8Array;
   /** The data area as Int32 words, for record headers. */
   protected readonly words: Int32Array;
   protected readonly mask: number;
@@ -104,6 +106,7 @@ export abstract class RingBase {
     this.maxPayload = maxPayloadLength(capacity);
     this.base = byteOffset;
     this.bytes = Buffer.from(buffer, byteOffset + RING_HEADER_LENGTH, capacity);
+    this.plainBytes = new Uint8Array(buffer, byteOffset + RING_HEADER_LENGTH, capacity);
     this.words = new Int32Array(buffer, byteOffset + RING_HEADER_LENGTH, capacity >> 2);
   }
 

@@ -56,6 +56,7 @@ export class SpscRing extends RingBase {
     const size = recordLength(length);
     let tail = this.tail;
     let at = tail & this.mask;
+    if ((at & 7) !== 0) this.corrupt(`tail ${tail >>> 0} is not 8-byte aligned`);
     const toEnd = this.capacity - at;
     const needed = size <= toEnd ? size : toEnd + size;
     if (needed > this.capacity - this.used(tail, this.headCache)) {
@@ -97,6 +98,7 @@ export class SpscRing extends RingBase {
       }
       const used = this.used(this.tailCache, head);
       const at = head & this.mask;
+      if ((at & 7) !== 0 || (this.tailCache & 7) !== 0) this.corrupt(`positions not 8-byte aligned (head ${head >>> 0})`);
       const words = this.words;
       const size = words[at >> 2]!;
       const type = words[(at >> 2) + 1]!;

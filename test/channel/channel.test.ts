@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AbortError,
+  Broadcast,
+  Channel,
+  ChannelClosedError,
+  Mailbox,
+  MessageTooLargeError,
+  NotOwnerError,
+  SharedArrayBufferWaiter,
+  TimeoutError,
+  UnserializableValueError,
+} from '../../src/index.js';
+import { RING_HEADER_LENGTH, RING_TAIL_OFFSET } from '../../src/layout/ring.js';
+import { uniqueName } from '../helpers/names.js';
+
+function onSab<T = unknown>(kind: 'spsc' | 'mpsc' | 'mpmc', capacity = 4096, codec?: 'raw'): [Channel<T>, Channel<T>, SharedArrayBuffer] {
+  const sab = new SharedArrayBuffer(Channel.byteLength(capacity));
+  Channel.initialize(sab, 0, { capacity, kind });
+  const waiter = new SharedArrayBufferWaiter(sab);
+  return [new Channel<T>(sab, 0, waiter, { codec }), new Channel<T>(sab, 0, waiter, { codec }), sab];
+}
+
+describe.each(['spsc', 'mpsc', 'mpmc'] as const)('Channel (%s) on a SharedArrayBuffer', (kind) => {
+  it('carries MessagePack values in order, wrapping many times', () => {
+    const [tx, rx] = onSab(kind);
+    const values = [1, 'two', { three: [3, 3, 3] }, null, true, new Uint8Array([4, 4]), new Date(5), -6.5, ''];
+    let sent = 0;
+    let received = 0;
+    for (let round = 0; round < 200; round++) {
+      while (sent < (round + 1) * 20 && tx.trySend(values[sent % values.length])) sent++;
+      for (let m = rx.tryReceive(); m; m = rx.tryReceive()) {
+        expect(m.value).toEqual(values[received % values.length]);
+        received++;
+      }
+    }
+    expect(received).toBe(sent);
+    expect(sent).toBeGreaterThan(3000);
+  });
+
+  it('reports full with trySend and waits for space with send', async () => {
+    const [tx, rx] = onSab(kind, 1024);
+    let sent = 0;
+    while (tx.trySend({ n: sent })) sent++;
+    expect(sent).toBeGreaterThan(10);
+    const blocked = tx.send({ n: sent }, { timeout: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(rx.tryReceive()).toEqual({ value: { n: 0 } });
+    await blocked;
+    for (let i = 1; i <= sent; i++) expect((await rx.receive({ timeout: 1000 })) as { n: number }).toEqual({ n: i });
+  });
+
+  it('receive times out, aborts, and ends after close once drained', async () => {
+    const [tx, rx] = onSab(kind);
+    await expect(rx.receive({ timeout: 20 })).rejects.toThrow(TimeoutError);
+    expect(() => rx.receiveSync({ timeout: 20 })).toThrow(TimeoutError);
+    const controller = new AbortController();
+    const pending = rx.receive({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 10);
+    await expect(pending).rejects.toThrow(AbortError);
+    tx.trySend('a');
+    tx.trySend('b');
+    tx.close();
+    expect(() => tx.trySend('c')).toThrow(ChannelClosedError);
+    await expect(tx.send('c')).rejects.toThrow(ChannelClosedError);
+    const seen: unknown[] = [];
+    for await (const value of rx) seen.push(value);
+    expect(seen).toEqual(['a', 'b']);
+    await expect(rx.receive()).rejects.toThrow(ChannelClosedError);
+    expect(() => rx.tryReceive()).toThrow(ChannelClosedError);
+  });
+
+  it('a parked receiver is woken by a send from another async context', async () => {
+    const [tx, rx] = onSab(kind);
+    const pending = rx.receive({ timeout: 5000 });
+    setTimeout(() => tx.trySend('wake'), 20);
+    expect(await pending).toBe('wake');
+  });
+
+  it('rejects values the codec cannot encode before writing anything', () => {
+    const [tx, rx] = onSab(kind);
+    for (const bad of [() => 1, Symbol('s'), { nested: () => 2 }, 10n]) {
+      expect(() => tx.trySend(bad)).toThrow(UnserializableValueError);
+    }
+    expect(rx.tryReceive()).toBeUndefined();
+    expect(new Int32Array(rx.ring.buffer, RING_TAIL_OFFSET, 1)[0]).toBe(0);
+  });
+
+  it('names the limit for a message that is too large', () => {
+    const [tx] = onSab(kind, 4096, 'raw');
+    expect(tx.maxMessageLength).toBe(2040);
+    expect(() => tx.trySend(new Uint8Array(2041))).toThrow(MessageTooLargeError);
+    expect(() => tx.trySend(new Uint8Array(2041))).toThrow(/at most 2040 bytes/);
+    expect(tx.trySend(new Uint8Array(2040))).toBe(true);
+  });
+
+  it('raw bytes: write/read, readInto without allocation, zero-copy claim/commit', async () => {
+    const [tx, rx] = onSab(kind, 4096, 'raw');
+    expect(tx.tryWrite(new Uint8Array([1, 2, 3]))).toBe(true);
+    expect([...rx.tryRead()!]).toEqual([1, 2, 3]);
+    const slot = tx.claim(5)!;
+    slot.set([9, 8, 7, 6, 5]);
+    tx.commit();
+    const target = new Uint8Array(16);
+    expect(rx.tryReadInto(target)).toBe(5);
+    expect([...target.subarray(0, 5)]).toEqual([9, 8, 7, 6, 5]);
+    expect(rx.tryReadInto(target)).toBe(-1);
+    await tx.write(new Uint8Array([4]));
+    expect([...(await rx.read())]).toEqual([4]);
+    expect(() => tx.commit()).toThrow(/without claim/);
+    expect(tx.trySend(new Uint8Array(0))).toBe(true);
+    expect(rx.tryReceive()!.value).toEqual(new Uint8Array(0));
+  });
+
+  it('a custom codec', () => {
+    const sab = new SharedArrayBuffer(Channel.byteLength(1024));
+    Channel.initialize(sab, 0, { capacity: 1024, kind });
+    const codec = {
+      encode: (value: unknown) => new TextEncoder().encode(String(value).toUpperCase()),
+      decode: (bytes: Uint8Array) => new TextDecoder().decode(bytes),
+    };
+    const channel = new Channel(sab, 0, new SharedArrayBufferWaiter(sab), { codec });
+    channel.trySend('shout');
+    expect(channel.tryReceive()).toEqual({ value: 'SHOUT' });
+  });
+});
+
+describe('channel options', () => {
+  it.each([
+    ['not a power of two', 3000],
+    ['too small', 512],
+    ['too large', 2 ** 31],
+    ['not an integer', 1024.5],
+    ['not a number', '4096'],
+  ])('capacity %s is refused', (_, capacity) => {
+    expect(() => Channel.initialize(new SharedArrayBuffer(8192), 0, { capacity: capacity as number })).toThrow(/capacity/);
+    expect(() => Channel.create(uniqueName('cap'), { capacity: capacity as number })).toThrow(/capacity/);
+  });
+
+  it('refuses unknown kinds, codecs and options', () => {
+    expect(() => Channel.create(uniqueName('k'), { kind: 'spmc' as never })).toThrow(/kind/);
+    expect(() => Channel.create(uniqueName('c'), { codec: 'json' as never })).toThrow(/codec/);
+    expect(() => Channel.create(uniqueName('o'), { capasity: 4096 } as never)).toThrow(/not a known option/);
+  });
+
+  it('standalone: create in one place, open by name elsewhere', async () => {
+    const name = uniqueName('standalone');
+    using tx = Channel.create(name, { capacity: 1 << 16, kind: 'mpsc' });
+    using rx = Channel.open(name);
+    expect(rx.kind).toBe('mpsc');
+    await tx.send({ hello: 'world' });
+    expect(await rx.receive({ timeout: 1000 })).toEqual({ hello: 'world' });
+    expect(rx.section!.kind).toBe('channel');
+  });
+});
+
+describe('Mailbox', () => {
+  it('anyone may send; only the owner receives', async () => {
+    const name = uniqueName('mailbox');
+    using mine = Mailbox.create(name, { capacity: 4096 });
+    using theirs = Mailbox.open(name);
+    expect(mine.isOwner).toBe(true);
+    await theirs.send('for you');
+    expect(await mine.receive({ timeout: 1000 })).toBe('for you');
+    // Same process, so "theirs" is the owner too; forge another owner to check the refusal.
+    Atomics.store(mine.ring.header, 5, 12345);
+    expect(() => mine.tryReceive()).toThrow(NotOwnerError);
+  });
+});
+
+describe('Broadcast', () => {
+  it('every reader gets every message; a lapped reader learns how many it lost', () => {
+    const sab = new SharedArrayBuffer(Broadcast.byteLength(1024));
+    Broadcast.initialize(sab, 0, 1024);
+    const waiter = new SharedArrayBufferWaiter(sab);
+    const writer = new Broadcast(sab, 0, waiter);
+    const fast = new Broadcast(sab, 0, waiter);
+    const slow = new Broadcast(sab, 0, waiter);
+    for (let i = 0; i < 10; i++) {
+      writer.publish({ i });
+      expect(fast.tryReceive()).toEqual({ value: { i }, lost: 0 });
+    }
+    for (let i = 10; i < 200; i++) writer.publish({ i }); // laps `slow` many times
+    const first = slow.tryReceive()!;
+    expect(first.lost).toBeGreaterThan(0);
+    expect((first.value as { i: number }).i).toBe(first.lost);
+    let expected = (first.value as { i: number }).i + 1;
+    for (let m = slow.tryReceive(); m; m = slow.tryReceive()) {
+      expect(m).toEqual({ value: { i: expected++ }, lost: 0 });
+    }
+    expect(expected).toBe(200);
+    expect(slow.lost).toBe(first.lost);
+    writer.close();
+    expect(() => slow.tryReceive()).toThrow(ChannelClosedError);
+  });
+
+  it('across sections: a reader opened later sees only what comes next', async () => {
+    const name = uniqueName('bcast');
+    using writer = Broadcast.create(name, { capacity: 4096 });
+    writer.publish('before');
+    using reader = Broadcast.open(name);
+    const pending = reader.receive({ timeout: 2000 });
+    setTimeout(() => writer.publish('after'), 10);
+    expect(await pending).toEqual({ value: 'after', lost: 0 });
+  });
+});
+
+describe('ring layout', () => {
+  it('keeps producer and consumer words on separate 128-byte lines', async () => {
+    const layout = await import('../../src/layout/ring.js');
+    expect(layout.RING_TAIL_OFFSET).toBe(128);
+    expect(layout.RING_PRODUCER_LOCK_OFFSET).toBe(136);
+    expect(layout.RING_HEAD_OFFSET).toBe(256);
+    expect(layout.RING_FREE_HEAD_OFFSET).toBe(260);
+    expect(layout.RING_CONSUMER_LOCK_OFFSET).toBe(264);
+    expect(layout.RING_DATA_SIGNAL_OFFSET).toBe(384);
+    expect(layout.RING_CONSUMERS_PARKED_OFFSET).toBe(388);
+    expect(layout.RING_SPACE_SIGNAL_OFFSET).toBe(512);
+    expect(layout.RING_PRODUCERS_PARKED_OFFSET).toBe(516);
+    expect(RING_HEADER_LENGTH).toBe(640);
+    expect(layout.recordLength(0)).toBe(8);
+    expect(layout.recordLength(1)).toBe(16);
+    expect(layout.recordLength(8)).toBe(16);
+    expect(layout.maxPayloadLength(4096)).toBe(2040);
+  });
+});
