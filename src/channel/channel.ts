@@ -7,7 +7,7 @@
  * Standalone on its own section (Channel.create / open), or on any memory with a Waiter
  * (Channel.initialize + new Channel), such as a SharedArrayBuffer between worker threads.
  */
-import { ChannelClosedError, CorruptChannelError, MessageTooLargeError } from '../errors.js';
+import { ChannelClosedError, CorruptChannelError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
 import { RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
 import { Section } from '../section/section.js';
 import {
@@ -26,6 +26,18 @@ import { CONSUMERS_PARKED, DATA_SIGNAL, initializeRing, PRODUCERS_PARKED, SPACE_
 import { attachRing, ringKindCode, ringKindName, type RingKind } from './ring-kind.js';
 
 export const DEFAULT_CAPACITY = 1 << 20;
+
+/**
+ * How long a waiting sender or receiver spins before it parks, unless the caller passed
+ * `spin`. Longer than the sync primitives' default: a channel's peer is usually streaming,
+ * and a park costs a futex wake on the other side for every message after it. 30 µs of a
+ * core is cheap next to that; an idle channel still parks after 30 µs.
+ */
+export const CHANNEL_SPIN_MS = 0.03;
+
+function spinsByTime(options: WaitOptionsArg): boolean {
+  return typeof options !== 'object' || options.spin === undefined;
+}
 
 export interface ChannelCreateOptions {
   /** Ring bytes, a power of two from 1 KiB to 1 GiB (default 1 MiB). Largest message: half. */
@@ -161,13 +173,13 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   async receive(options?: WaitOptionsArg): Promise<T> {
     const length = this.ring.tryRead();
     if (length >= 0) return this.decodeAndRelease(length);
-    return this.decodeAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.receive'), 'Channel.receive'));
+    return this.decodeAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.receive'), 'Channel.receive', spinsByTime(options)));
   }
 
   receiveSync(options?: WaitOptionsArg): T {
     const length = this.ring.tryRead();
     if (length >= 0) return this.decodeAndRelease(length);
-    return this.decodeAndRelease(this.awaitRecordSync(parseWaitOptions(options, 'Channel.receiveSync'), 'Channel.receiveSync'));
+    return this.decodeAndRelease(this.awaitRecordSync(parseWaitOptions(options, 'Channel.receiveSync'), 'Channel.receiveSync', spinsByTime(options)));
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
@@ -206,9 +218,10 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   async write(bytes: Uint8Array, options?: WaitOptionsArg): Promise<void> {
     if (this.tryWrite(bytes)) return;
     const wait = parseWaitOptions(options, 'Channel.write');
+    const byTime = spinsByTime(options);
     let slice = FIRST_PARK_SLICE_MS;
     for (;;) {
-      for (let i = 0; i < wait.spin; i++) if (this.tryWrite(bytes)) return;
+      if (this.spinWrite(bytes, wait, byTime)) return;
       const signal = this.parkForSpace();
       try {
         if (this.tryWrite(bytes)) return;
@@ -224,8 +237,9 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   writeSync(bytes: Uint8Array, options?: WaitOptionsArg): void {
     if (this.tryWrite(bytes)) return;
     const wait = parseWaitOptions(options, 'Channel.writeSync');
+    const byTime = spinsByTime(options);
     for (;;) {
-      for (let i = 0; i < wait.spin; i++) if (this.tryWrite(bytes)) return;
+      if (this.spinWrite(bytes, wait, byTime)) return;
       const signal = this.parkForSpace();
       try {
         if (this.tryWrite(bytes)) return;
@@ -256,13 +270,41 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   async read(options?: WaitOptionsArg): Promise<Uint8Array> {
     const length = this.ring.tryRead();
     if (length >= 0) return this.copyAndRelease(length);
-    return this.copyAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.read'), 'Channel.read'));
+    return this.copyAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.read'), 'Channel.read', spinsByTime(options)));
   }
 
   readSync(options?: WaitOptionsArg): Uint8Array {
     const length = this.ring.tryRead();
     if (length >= 0) return this.copyAndRelease(length);
-    return this.copyAndRelease(this.awaitRecordSync(parseWaitOptions(options, 'Channel.readSync'), 'Channel.readSync'));
+    return this.copyAndRelease(this.awaitRecordSync(parseWaitOptions(options, 'Channel.readSync'), 'Channel.readSync', spinsByTime(options)));
+  }
+
+  /**
+   * Waits for the next message and copies it into `target`; returns its length. Allocates
+   * nothing, so a receive loop on it makes no garbage.
+   */
+  readIntoSync(target: Uint8Array, options?: WaitOptionsArg): number {
+    const length = this.ring.tryReadInto(target);
+    if (length >= 0) return length;
+    return this.copyInto(target, this.awaitRecordSync(parseWaitOptions(options, 'Channel.readIntoSync'), 'Channel.readIntoSync', spinsByTime(options)));
+  }
+
+  async readInto(target: Uint8Array, options?: WaitOptionsArg): Promise<number> {
+    const length = this.ring.tryReadInto(target);
+    if (length >= 0) return length;
+    return this.copyInto(target, await this.awaitRecord(parseWaitOptions(options, 'Channel.readInto'), 'Channel.readInto', spinsByTime(options)));
+  }
+
+  /** Copies the record that tryRead returned into `target` and consumes it. */
+  private copyInto(target: Uint8Array, length: number): number {
+    if (length > target.length) {
+      this.ring.abandonRead();
+      throw new OutOfRangeError(`the next message has ${length} bytes, more than the target's ${target.length}`);
+    }
+    const at = this.ring.readOffset;
+    this.ring.bytes.copy(target, 0, at, at + length);
+    this.ring.release();
+    return length;
   }
 
   private copyAndRelease(length: number): Uint8Array {
@@ -305,14 +347,12 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   /** Returns the length of a record now readable, or throws (closed, timeout, abort). */
-  private async awaitRecord(wait: ParsedWait, what: string): Promise<number> {
+  private async awaitRecord(wait: ParsedWait, what: string, byTime: boolean): Promise<number> {
     const ring = this.ring;
     let slice = FIRST_PARK_SLICE_MS;
     for (;;) {
-      for (let i = 0; i < wait.spin; i++) {
-        const length = ring.tryRead();
-        if (length >= 0) return length;
-      }
+      const spun = this.spinRead(wait, byTime);
+      if (spun >= 0) return spun;
       Atomics.add(ring.header, CONSUMERS_PARKED, 1);
       let result;
       try {
@@ -329,14 +369,12 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     }
   }
 
-  private awaitRecordSync(wait: ParsedWait, what: string): number {
+  private awaitRecordSync(wait: ParsedWait, what: string, byTime: boolean): number {
     const ring = this.ring;
     let slice = FIRST_PARK_SLICE_MS;
     for (;;) {
-      for (let i = 0; i < wait.spin; i++) {
-        const length = ring.tryRead();
-        if (length >= 0) return length;
-      }
+      const spun = this.spinRead(wait, byTime);
+      if (spun >= 0) return spun;
       Atomics.add(ring.header, CONSUMERS_PARKED, 1);
       let result;
       try {
@@ -351,6 +389,39 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
       if (length >= 0) return length;
       slice = this.afterPark(result, slice);
     }
+  }
+
+  /** Spins on tryRead: `wait.spin` times, or for CHANNEL_SPIN_MS when the caller set no spin. */
+  private spinRead(wait: ParsedWait, byTime: boolean): number {
+    const ring = this.ring;
+    if (!byTime) {
+      for (let i = 0; i < wait.spin; i++) {
+        const length = ring.tryRead();
+        if (length >= 0) return length;
+      }
+      return -1;
+    }
+    const until = performance.now() + CHANNEL_SPIN_MS;
+    do {
+      for (let i = 0; i < 32; i++) {
+        const length = ring.tryRead();
+        if (length >= 0) return length;
+      }
+    } while (performance.now() < until);
+    return -1;
+  }
+
+  /** Spins on tryWrite, like spinRead. */
+  private spinWrite(bytes: Uint8Array, wait: ParsedWait, byTime: boolean): boolean {
+    if (!byTime) {
+      for (let i = 0; i < wait.spin; i++) if (this.tryWrite(bytes)) return true;
+      return false;
+    }
+    const until = performance.now() + CHANNEL_SPIN_MS;
+    do {
+      for (let i = 0; i < 32; i++) if (this.tryWrite(bytes)) return true;
+    } while (performance.now() < until);
+    return false;
   }
 
   private readOrThrowIfClosed(): number {

@@ -224,3 +224,18 @@ describe('ring layout', () => {
     expect(layout.maxPayloadLength(4096)).toBe(2040);
   });
 });
+
+describe('readInto', () => {
+  it.each(['spsc', 'mpsc', 'mpmc'] as const)('%s: waits, copies into the target, refuses a short target', async (kind) => {
+    const [tx, rx] = onSab(kind, 4096, 'raw');
+    const target = new Uint8Array(8);
+    setTimeout(() => tx.tryWrite(new Uint8Array([1, 2, 3])), 5);
+    expect(await rx.readInto(target, { timeout: 2000 })).toBe(3);
+    expect([...target.subarray(0, 3)]).toEqual([1, 2, 3]);
+    tx.tryWrite(new Uint8Array([4]));
+    expect(rx.readIntoSync(target, { timeout: 100 })).toBe(1);
+    tx.tryWrite(new Uint8Array(9));
+    expect(() => rx.readIntoSync(target, { timeout: 100 })).toThrow(/more than the target/);
+    expect(rx.readIntoSync(new Uint8Array(9), { timeout: 100 })).toBe(9); // still there
+  });
+});
