@@ -28,6 +28,8 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_MESSAGE_TOO_LARGE'
   | 'ERR_SHMKIT_CORRUPT_CHANNEL'
   | 'ERR_SHMKIT_UNSERIALIZABLE'
+  | 'ERR_SHMKIT_NAMESPACE_FULL'
+  | 'ERR_SHMKIT_CORRUPT_HEAP'
   | 'ERR_SHMKIT_BARRIER_BROKEN'
   | 'ERR_SHMKIT_UNSUPPORTED_PLATFORM'
   | 'ERR_SHMKIT_SYSTEM';
@@ -212,6 +214,29 @@ export class UnserializableValueError extends ShmkitError {
   }
 }
 brand(UnserializableValueError);
+
+/**
+ * The namespace's heap has no free block large enough (full, or too fragmented). The message
+ * says how much was asked, how much is free and the largest free block. Nothing was changed.
+ */
+export class NamespaceFullError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_NAMESPACE_FULL', message);
+  }
+}
+brand(NamespaceFullError);
+
+/**
+ * Heap block tags, free lists or counters that cannot be right, or a free() of an offset that
+ * is not a live allocation (a double free, a stale or made-up offset): never ignored, since
+ * going on would corrupt the heap silently.
+ */
+export class CorruptHeapError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_CORRUPT_HEAP', message);
+  }
+}
+brand(CorruptHeapError);
 
 export class UnsupportedPlatformError extends ShmkitError {
   constructor(message: string) {

@@ -1,0 +1,363 @@
+/**
+ * SharedHeap: the allocator under a namespace's values. Layout and invariants:
+ * src/layout/heap.ts.
+ *
+ * The heap lives in memory that several processes map, so nothing in it is a pointer or an
+ * object: blocks, list links and list heads are byte offsets from the heap's first byte, and
+ * every piece of state is in the buffer. This object keeps only views and constants, so
+ * `new SharedHeap(sameBuffer, sameOffset, sameLength)` in another process (or thread) sees
+ * and edits the same heap.
+ *
+ * No locking inside: the caller holds the namespace's Mutex around every call, including
+ * stats(), sizeOf() and verify(). The Mutex's atomic take and release order the plain reads
+ * and writes made here for the next holder, in this process or another.
+ *
+ * Algorithm: TLSF (two-level segregated fit). Free blocks sit on 400 lists by size class
+ * (a power-of-two row cut into 16 columns); two levels of bitmaps find the first non-empty
+ * list at or above the request's class with two count-leading-zeros, whatever the number of
+ * blocks. We chose it over power-of-two lists with a first-fit walk because every call runs
+ * under a lock that other processes may be parked on: TLSF's time per call is bounded
+ * (O(1) except the fallback below), while a first-fit walk grows with the fragmentation, and
+ * its 1/16 class width keeps the waste of a "good fit" small. Boundary tags (a header and a
+ * footer with the size and an allocated bit) let free() merge with both neighbours in O(1).
+ *
+ * Two departures from textbook TLSF (src/store/heap-lists.ts): the head of the request's own
+ * list is tried first when it fits (a value replaced by one of the same size reuses the hole
+ * instead of cutting a bigger block), and when no list above the rounded-up class has a
+ * block we walk the request's own list first-fit, so allocate() fails only when no free
+ * block is large enough (NamespaceFullError then means exactly that).
+ *
+ * Crash consistency is the namespace's job, not this file's; but each call writes in an order
+ * (blocks off their lists, tags, blocks onto lists, counters last) that leaves verify()
+ * failing if it stops half-way.
+ */
+import { CorruptHeapError, InvalidArgTypeError, NamespaceFullError, OutOfRangeError } from '../errors.js';
+import {
+  BLOCK_ALLOCATED,
+  BLOCK_FLAG_MASK,
+  BLOCK_OVERHEAD,
+  BLOCK_PAYLOAD_OFFSET,
+  BLOCK_TAG_OFFSET,
+  HEAP_ALIGNMENT,
+  HEAP_ALLOCATED_BLOCKS_OFFSET,
+  HEAP_EPILOGUE_LENGTH,
+  HEAP_FIRST_BLOCK_OFFSET,
+  HEAP_FREE_BLOCKS_OFFSET,
+  HEAP_FREE_OFFSET,
+  HEAP_HEADER_LENGTH,
+  HEAP_LENGTH_OFFSET,
+  HEAP_MAGIC,
+  HEAP_MAGIC_OFFSET,
+  HEAP_OVERHEAD,
+  HEAP_PROLOGUE_OFFSET,
+  HEAP_USED_OFFSET,
+  HEAP_VERSION,
+  HEAP_VERSION_OFFSET,
+  MAX_HEAP_LENGTH,
+  MIN_BLOCK_SIZE,
+  MIN_HEAP_LENGTH,
+  blockTag,
+  heapBlockSize,
+} from '../layout/heap.js';
+import { validateInteger } from '../validate.js';
+import { FreeLists } from './heap-lists.js';
+import { verifyHeap } from './heap-verify.js';
+
+const MAGIC = HEAP_MAGIC_OFFSET >> 2;
+const VERSION = HEAP_VERSION_OFFSET >> 2;
+const LENGTH = HEAP_LENGTH_OFFSET >> 2;
+const USED = HEAP_USED_OFFSET >> 2;
+const FREE = HEAP_FREE_OFFSET >> 2;
+const ALLOCATED_BLOCKS = HEAP_ALLOCATED_BLOCKS_OFFSET >> 2;
+const FREE_BLOCKS = HEAP_FREE_BLOCKS_OFFSET >> 2;
+const PROLOGUE = HEAP_PROLOGUE_OFFSET >> 2;
+const SIZE_MASK = ~BLOCK_FLAG_MASK;
+
+export interface HeapStats {
+  /** Bytes of the block area (the heap minus its header and epilogue): always used + free. */
+  readonly size: number;
+  /** Bytes of allocated blocks, their 12-byte header, tag and footer included. */
+  readonly used: number;
+  /** Bytes of free blocks. */
+  readonly free: number;
+  /** Bytes of the largest free block; it takes an allocation of up to largestFree - 12. */
+  readonly largestFree: number;
+  readonly freeBlocks: number;
+  readonly allocatedBlocks: number;
+  /** 1 - largestFree / free: 0 when all free space is one block (or none is free). */
+  readonly fragmentation: number;
+}
+
+function checkPlacement(what: string, buffer: unknown, byteOffset: unknown, byteLength: unknown): void {
+  if (!(buffer instanceof ArrayBuffer) && !(buffer instanceof SharedArrayBuffer)) {
+    throw new InvalidArgTypeError(`${what}: buffer must be an ArrayBuffer or SharedArrayBuffer`);
+  }
+  const offset = validateInteger(byteOffset, `${what}: byteOffset`, 0, Number.MAX_SAFE_INTEGER);
+  if (offset % HEAP_ALIGNMENT !== 0) {
+    throw new OutOfRangeError(`${what}: byteOffset must be a multiple of ${HEAP_ALIGNMENT}, got ${offset}`);
+  }
+  const length = validateInteger(byteLength, `${what}: byteLength`, MIN_HEAP_LENGTH, MAX_HEAP_LENGTH);
+  if (length % HEAP_ALIGNMENT !== 0) {
+    throw new OutOfRangeError(`${what}: byteLength must be a multiple of ${HEAP_ALIGNMENT}, got ${length}`);
+  }
+  if (offset + length > buffer.byteLength) {
+    throw new OutOfRangeError(`${what}: needs ${length} bytes at offset ${offset}, but the buffer has ${buffer.byteLength}`);
+  }
+}
+
+export class SharedHeap {
+  static readonly MIN_LENGTH = MIN_HEAP_LENGTH;
+  static readonly MAX_LENGTH = MAX_HEAP_LENGTH;
+
+  /** Bytes of the block area: stats().size, used + free. */
+  readonly size: number;
+  /** The largest size allocate() accepts: the whole block area as one allocation. */
+  readonly maxAllocation: number;
+  /** The heap's bytes as int32 words; word i is heap offset 4i. */
+  private readonly words: Int32Array;
+  /** Heap offset of the epilogue: the end of the block area. */
+  private readonly end: number;
+  private readonly lists: FreeLists;
+
+  /**
+   * Formats [byteOffset, byteOffset + byteLength) as an empty heap: one free block. Only
+   * while nobody uses that memory. byteOffset and byteLength must be multiples of 8;
+   * byteLength from 4 KiB to 2^31 - 8 (offsets in the heap are 32-bit words).
+   */
+  static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, byteLength: number): void {
+    checkPlacement('SharedHeap.initialize', buffer, byteOffset, byteLength);
+    const words = new Int32Array(buffer, byteOffset, byteLength >> 2);
+    Atomics.store(words, MAGIC, 0); // a heap half-formatted by a dead process has no magic
+    words.fill(0, 1, HEAP_HEADER_LENGTH >> 2);
+    words[VERSION] = HEAP_VERSION;
+    words[LENGTH] = byteLength;
+    words[PROLOGUE] = BLOCK_ALLOCATED;
+    const end = byteLength - HEAP_EPILOGUE_LENGTH;
+    words[end >> 2] = BLOCK_ALLOCATED;
+    words[(end >> 2) + 1] = 0;
+    const block = HEAP_FIRST_BLOCK_OFFSET;
+    const size = end - block;
+    words[block >> 2] = size;
+    words[(block + BLOCK_TAG_OFFSET) >> 2] = blockTag(block, size);
+    words[(end - 4) >> 2] = size;
+    new FreeLists(words, end, (message) => {
+      throw new CorruptHeapError(message);
+    }).link(block, size);
+    words[FREE] = size;
+    words[FREE_BLOCKS] = 1;
+    Atomics.store(words, MAGIC, HEAP_MAGIC); // SYNC POINT: the heap is ready
+  }
+
+  /** Attaches to a heap that initialize() formatted; CorruptHeapError if there is none. */
+  constructor(
+    readonly buffer: ArrayBuffer | SharedArrayBuffer,
+    readonly byteOffset: number,
+    readonly byteLength: number,
+  ) {
+    checkPlacement('SharedHeap', buffer, byteOffset, byteLength);
+    const words = new Int32Array(buffer, byteOffset, byteLength >> 2);
+    this.words = words;
+    this.end = byteLength - HEAP_EPILOGUE_LENGTH;
+    this.size = byteLength - HEAP_OVERHEAD;
+    this.maxAllocation = this.size - BLOCK_OVERHEAD;
+    this.lists = new FreeLists(words, this.end, (message) => this.corrupt(message));
+    if (Atomics.load(words, MAGIC) !== HEAP_MAGIC) {
+      this.corrupt('no heap here (bad magic): not initialised, or overwritten');
+    }
+    if (words[VERSION] !== HEAP_VERSION) this.corrupt(`format version ${words[VERSION]}, expected ${HEAP_VERSION}`);
+    if (words[LENGTH] !== byteLength) {
+      this.corrupt(`the header says the heap has ${words[LENGTH]} bytes, but it was opened with byteLength ${byteLength}`);
+    }
+    if (words[PROLOGUE] !== BLOCK_ALLOCATED || words[this.end >> 2] !== BLOCK_ALLOCATED) {
+      this.corrupt('the prologue or epilogue word was overwritten');
+    }
+    if (this.word(USED) + this.word(FREE) !== this.size) {
+      this.corrupt(`used (${words[USED]}) + free (${words[FREE]}) bytes is not the block area (${this.size})`);
+    }
+  }
+
+  /**
+   * Allocates at least `size` bytes and returns the offset of the first, in the buffer,
+   * 8-byte aligned. The bytes are not zeroed. NamespaceFullError when no free block is large
+   * enough; OutOfRangeError for a size that is not an integer from 1 to maxAllocation.
+   */
+  allocate(size: number): number {
+    const offset = this.place(size, 'SharedHeap.allocate');
+    if (offset < 0) {
+      const largest = this.lists.largest();
+      throw new NamespaceFullError(
+        `the heap has no room for ${size} bytes (a block of ${heapBlockSize(size)} with its tags): ` +
+          `${this.word(FREE)} of ${this.size} bytes are free in ${this.word(FREE_BLOCKS)} blocks, ` +
+          `the largest free block has ${largest} bytes (room for ${Math.max(0, largest - BLOCK_OVERHEAD)})`,
+      );
+    }
+    return offset;
+  }
+
+  /** Like allocate(), but returns -1 when the heap has no room. */
+  tryAllocate(size: number): number {
+    return this.place(size, 'SharedHeap.tryAllocate');
+  }
+
+  /** Finds, splits and takes a block: the work of allocate() and tryAllocate(). */
+  private place(size: number, what: string): number {
+    validateInteger(size, `${what}: size`, 1, this.maxAllocation);
+    const need = heapBlockSize(size);
+    const block = this.lists.find(need);
+    if (block === 0) return -1;
+    const blockSize = this.word(block >> 2) & SIZE_MASK;
+    // 1. off its list, 2. the remainder (if worth a block) tagged and listed, 3. the
+    // allocated block tagged, 4. counters.
+    this.lists.unlink(block, blockSize);
+    const rest = blockSize - need;
+    const taken = rest >= MIN_BLOCK_SIZE ? need : blockSize;
+    if (taken !== blockSize) {
+      this.writeTags(block + taken, rest, 0);
+      this.lists.link(block + taken, rest);
+    }
+    this.writeTags(block, taken, BLOCK_ALLOCATED);
+    const words = this.words;
+    words[USED] = this.word(USED) + taken;
+    words[FREE] = this.word(FREE) - taken;
+    words[ALLOCATED_BLOCKS] = this.word(ALLOCATED_BLOCKS) + 1;
+    if (taken === blockSize) words[FREE_BLOCKS] = this.word(FREE_BLOCKS) - 1;
+    return this.byteOffset + block + BLOCK_PAYLOAD_OFFSET;
+  }
+
+  /**
+   * Frees an allocation and merges it with free neighbours on both sides. An offset that is
+   * not a live allocation (freed already, never returned by allocate, misaligned, outside the
+   * heap) is a CorruptHeapError and changes nothing.
+   */
+  free(offset: number): void {
+    const block = this.liveBlock(offset, 'SharedHeap.free');
+    const size = this.word(block >> 2) & SIZE_MASK;
+    // The prologue and epilogue read as allocated, so the ends of the heap need no test.
+    const leftFooter = this.word((block >> 2) - 1);
+    const leftSize = (leftFooter & BLOCK_ALLOCATED) === 0 ? leftFooter : 0;
+    const left = block - leftSize;
+    if ((leftFooter & BLOCK_ALLOCATED) === 0) this.checkFreeNeighbour(left, leftSize, 'left');
+    const right = block + size;
+    const rightHeader = this.word(right >> 2);
+    const rightSize = (rightHeader & BLOCK_ALLOCATED) === 0 ? rightHeader : 0;
+    if ((rightHeader & BLOCK_ALLOCATED) === 0) this.checkFreeNeighbour(right, rightSize, 'right');
+
+    // 1. neighbours off their lists
+    if (leftSize !== 0) this.lists.unlink(left, leftSize);
+    if (rightSize !== 0) this.lists.unlink(right, rightSize);
+    // 2. boundary tags that end up inside the merged block are erased, so a stale offset
+    //    into it can never pass for a block (a second free of `offset` fails, see liveBlock)
+    const words = this.words;
+    if (leftSize !== 0) {
+      words[(block >> 2) - 1] = 0;
+      words[block >> 2] = 0;
+      words[(block + BLOCK_TAG_OFFSET) >> 2] = 0;
+    }
+    if (rightSize !== 0) {
+      words[(right >> 2) - 1] = 0;
+      words[right >> 2] = 0;
+      words[(right + BLOCK_TAG_OFFSET) >> 2] = 0;
+    }
+    // 3. the merged block tagged free and listed, 4. counters
+    const merged = leftSize + size + rightSize;
+    this.writeTags(left, merged, 0);
+    this.lists.link(left, merged);
+    words[USED] = this.word(USED) - size;
+    words[FREE] = this.word(FREE) + size;
+    words[ALLOCATED_BLOCKS] = this.word(ALLOCATED_BLOCKS) - 1;
+    words[FREE_BLOCKS] = this.word(FREE_BLOCKS) + 1 - (leftSize !== 0 ? 1 : 0) - (rightSize !== 0 ? 1 : 0);
+  }
+
+  /** Usable bytes of a live allocation (at least what was asked); CorruptHeapError like free(). */
+  sizeOf(offset: number): number {
+    const block = this.liveBlock(offset, 'SharedHeap.sizeOf');
+    return (this.word(block >> 2) & SIZE_MASK) - BLOCK_OVERHEAD;
+  }
+
+  stats(): HeapStats {
+    const free = this.word(FREE);
+    const largestFree = this.lists.largest();
+    return {
+      size: this.size,
+      used: this.word(USED),
+      free,
+      largestFree,
+      freeBlocks: this.word(FREE_BLOCKS),
+      allocatedBlocks: this.word(ALLOCATED_BLOCKS),
+      fragmentation: free === 0 ? 0 : 1 - largestFree / free,
+    };
+  }
+
+  /**
+   * Walks every block and every free list; CorruptHeapError describing the first
+   * inconsistency found. O(blocks + lists): for tests, `inspect()` and after a recovery.
+   */
+  verify(): void {
+    verifyHeap(this.words, this.byteOffset);
+  }
+
+  private word(index: number): number {
+    return this.words[index]!;
+  }
+
+  private corrupt(message: string): never {
+    throw new CorruptHeapError(`heap at offset ${this.byteOffset}: ${message}`);
+  }
+
+  /** Header, tag, then footer of the block at heap offset `block`. */
+  private writeTags(block: number, size: number, allocated: number): void {
+    const header = size | allocated;
+    const words = this.words;
+    words[block >> 2] = header;
+    words[(block + BLOCK_TAG_OFFSET) >> 2] = blockTag(block, header);
+    words[((block + size) >> 2) - 1] = header;
+  }
+
+  private checkFreeNeighbour(block: number, size: number, side: string): void {
+    if (
+      (size & BLOCK_FLAG_MASK) !== 0 ||
+      size < MIN_BLOCK_SIZE ||
+      block < HEAP_FIRST_BLOCK_OFFSET ||
+      block + size > this.end ||
+      this.word(block >> 2) !== size ||
+      this.word((block + BLOCK_TAG_OFFSET) >> 2) !== blockTag(block, size) ||
+      this.word(((block + size) >> 2) - 1) !== size
+    ) {
+      this.corrupt(`the free block ${side} of the one being freed has damaged tags (heap offset ${block}, ${size} bytes)`);
+    }
+  }
+
+  /** The heap offset of the block whose payload starts at buffer offset `offset`, if live. */
+  private liveBlock(offset: number, what: string): number {
+    if (typeof offset !== 'number') {
+      throw new InvalidArgTypeError(`${what}: offset must be a number, got ${typeof offset}`);
+    }
+    const block = offset - this.byteOffset - BLOCK_PAYLOAD_OFFSET;
+    const first = this.byteOffset + HEAP_FIRST_BLOCK_OFFSET + BLOCK_PAYLOAD_OFFSET;
+    if (!Number.isInteger(offset) || block < HEAP_FIRST_BLOCK_OFFSET || block > this.end - MIN_BLOCK_SIZE) {
+      throw new CorruptHeapError(
+        `${what}: ${offset} is not an offset of this heap's allocations (they lie in [${first}, ${first + this.maxAllocation}))`,
+      );
+    }
+    if (block % HEAP_ALIGNMENT !== 0) {
+      throw new CorruptHeapError(`${what}: offset ${offset} is not 8-byte aligned, so no allocation starts there`);
+    }
+    const header = this.word(block >> 2);
+    const size = header & SIZE_MASK;
+    const isBlock =
+      (header & (BLOCK_FLAG_MASK & ~BLOCK_ALLOCATED)) === 0 &&
+      size >= MIN_BLOCK_SIZE &&
+      block + size <= this.end &&
+      this.word((block + BLOCK_TAG_OFFSET) >> 2) === blockTag(block, header) &&
+      this.word(((block + size) >> 2) - 1) === header;
+    if (!isBlock) {
+      throw new CorruptHeapError(
+        `${what}: no allocation starts at offset ${offset} (never allocated, freed already and merged, or damaged memory)`,
+      );
+    }
+    if ((header & BLOCK_ALLOCATED) === 0) {
+      throw new CorruptHeapError(`${what}: the allocation at offset ${offset} was already freed (double free)`);
+    }
+    return block;
+  }
+}
