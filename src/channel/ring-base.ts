@@ -190,16 +190,37 @@ export abstract class RingBase {
       this.abandonRead();
       throw new OutOfRangeError(`the next message has ${length} bytes, more than the target's ${target.length}`);
     }
-    const at = this.readOffset;
-    if (length <= 64) {
-      // A call into Buffer.copy costs more than this loop for small messages.
-      const bytes = this.bytes;
-      for (let i = 0; i < length; i++) target[i] = bytes[at + i]!;
-    } else {
-      this.bytes.copy(target, 0, at, at + length);
-    }
+    this.copyOut(target, this.readOffset, length);
     this.release();
     return length;
+  }
+
+  private lastTarget: Uint8Array | undefined;
+  private lastTargetWords: Int32Array | undefined;
+
+  /**
+   * Copies `length` bytes at `at` (8-byte aligned) into `target`. Small messages go word by
+   * word through an Int32Array over the target (kept for the next call: receive loops reuse
+   * one buffer), because any native copy costs ~50 ns just to call and a byte loop ~2.5 ns a
+   * byte; larger ones go through Buffer.copy (memcpy).
+   */
+  copyOut(target: Uint8Array, at: number, length: number): void {
+    if (length > 256 || (target.byteOffset & 3) !== 0) {
+      this.bytes.copy(target, 0, at, at + length);
+      return;
+    }
+    let targetWords = this.lastTargetWords;
+    if (this.lastTarget !== target || targetWords === undefined) {
+      targetWords = new Int32Array(target.buffer, target.byteOffset, target.byteLength >> 2);
+      this.lastTarget = target;
+      this.lastTargetWords = targetWords;
+    }
+    const words = this.words;
+    const base = at >> 2;
+    const whole = length >> 2;
+    for (let i = 0; i < whole; i++) targetWords[i] = words[base + i]!;
+    const bytes = this.bytes;
+    for (let j = whole << 2; j < length; j++) target[j] = bytes[at + j]!;
   }
 
   /** Gives up a tryRead without consuming (MPMC releases its lock). */
