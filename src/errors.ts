@@ -28,6 +28,8 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_MESSAGE_TOO_LARGE'
   | 'ERR_SHMKIT_CORRUPT_CHANNEL'
   | 'ERR_SHMKIT_UNSERIALIZABLE'
+  | 'ERR_SHMKIT_KIND_MISMATCH'
+  | 'ERR_SHMKIT_NOT_LOCKED'
   | 'ERR_SHMKIT_NAMESPACE_FULL'
   | 'ERR_SHMKIT_CORRUPT_HEAP'
   | 'ERR_SHMKIT_BARRIER_BROKEN'
@@ -237,6 +239,22 @@ export class CorruptHeapError extends ShmkitError {
   }
 }
 brand(CorruptHeapError);
+
+/** A namespace object opened as another kind than it was created as. */
+export class KindMismatchError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_KIND_MISMATCH', message);
+  }
+}
+brand(KindMismatchError);
+
+/** unlock() without a matching lock(). */
+export class NotLockedError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_NOT_LOCKED', message);
+  }
+}
+brand(NotLockedError);
 
 export class UnsupportedPlatformError extends ShmkitError {
   constructor(message: string) {

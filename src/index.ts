@@ -44,3 +44,7 @@ export {
   type MailboxCreateOptions,
   type RingKind,
 } from './channel/index.js';
+export { Namespace, DEFAULT_NAMESPACE_SIZE, type NamespaceInspection, type NamespaceOptions } from './namespace.js';
+export { Cache, type CacheOptions, type CacheStats } from './store/cache.js';
+export { SharedHeap, type HeapStats } from './store/heap.js';
+export type { DirectoryEntry, ObjectKind } from './store/directory.js';

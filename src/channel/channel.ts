@@ -8,7 +8,7 @@
  * (Channel.initialize + new Channel), such as a SharedArrayBuffer between worker threads.
  */
 import { ChannelClosedError, CorruptChannelError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
-import { RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
+import { RECORD_HEAP, RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
 import { Section } from '../section/section.js';
 import {
   FIRST_PARK_SLICE_MS,
@@ -26,6 +26,20 @@ import { CONSUMERS_PARKED, DATA_SIGNAL, initializeRing, PRODUCERS_PARKED, SPACE_
 import { attachRing, ringKindCode, ringKindName, type RingKind } from './ring-kind.js';
 
 export const DEFAULT_CAPACITY = 1 << 20;
+
+/**
+ * Where a channel in a namespace puts messages larger than a ring record: the namespace
+ * heap. The ring then carries an 8-byte handle record (offset, length) of type HEAP.
+ */
+export interface LargeMessageStore {
+  /** Copies `bytes` into a new heap block; its buffer offset. NamespaceFullError if no room. */
+  store(bytes: Uint8Array): number;
+  /** The bytes of a stored message (a view, valid until free). */
+  view(offset: number, length: number): Uint8Array;
+  free(offset: number): void;
+  /** The largest message it can take now, for error messages. */
+  readonly limit: number;
+}
 
 /**
  * How long a waiting sender or receiver spins before it parks, unless the caller passed
@@ -75,15 +89,19 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   private readonly dataSignal: number;
   private readonly spaceSignal: number;
   private claimed = -1;
+  private readonly large: LargeMessageStore | undefined;
+  private readonly handle = new Uint8Array(8);
+  private readonly handleView = new DataView(this.handle.buffer);
   private claimedLength = 0;
 
   constructor(
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
     private readonly waiter: Waiter,
-    options: { codec?: CodecOption; section?: Section } = {},
+    options: { codec?: CodecOption; section?: Section; largeMessages?: LargeMessageStore } = {},
   ) {
     this.ring = attachRing(buffer, byteOffset, waiter);
+    this.large = options.largeMessages;
     this.kind = ringKindName(this.ring.kind)!;
     this.codec = resolveCodec(options.codec);
     this.section = options.section;
@@ -161,6 +179,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   /** Sends, waiting for space (async: never blocks the event loop). */
   async send(value: T, options?: WaitOptionsArg): Promise<void> {
     const bytes = encodeValue(this.codec, value);
+    if (bytes.length > this.ring.maxPayload) return this.write(bytes, options); // stored before any wait
     if (this.tryWrite(bytes)) return;
     // The encoder reuses its buffer: keep our own copy across the wait.
     await this.write(bytes.slice(), options);
@@ -169,7 +188,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   /** Sends, blocking this thread while the ring is full (for workers). */
   sendSync(value: T, options?: WaitOptionsArg): void {
     const bytes = encodeValue(this.codec, value);
-    if (this.tryWrite(bytes)) return;
+    if (bytes.length <= this.ring.maxPayload && this.tryWrite(bytes)) return;
     this.writeSync(bytes, options);
   }
 
@@ -209,6 +228,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   private decodeAndRelease(length: number): T {
+    if (this.ring.readType === RECORD_HEAP) return this.codec.decode(this.takeLarge(length)) as T;
     const at = this.ring.readOffset;
     try {
       return this.codec.decode(this.ring.plainBytes.subarray(at, at + length)) as T;
@@ -219,43 +239,106 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     }
   }
 
+  /** Copies a heap-held message out, frees its block and consumes its handle record. */
+  private takeLarge(length: number): Uint8Array {
+    const large = this.large;
+    const at = this.ring.readOffset;
+    if (!large || length !== 8) {
+      this.ring.release();
+      throw new CorruptChannelError('a heap message record where no namespace heap is attached');
+    }
+    const view = new DataView(this.ring.plainBytes.buffer, this.ring.plainBytes.byteOffset + at, 8);
+    const offset = view.getUint32(0, true);
+    const size = view.getUint32(4, true);
+    this.ring.release();
+    const copy = new Uint8Array(large.view(offset, size));
+    large.free(offset);
+    return copy;
+  }
+
+  /** A message past the ring's limit: into the heap, and a handle record into the ring. */
+  private storeLarge(bytes: Uint8Array): Uint8Array {
+    if (!this.large) throw new MessageTooLargeError(bytes.length, this.ring.maxPayload);
+    const offset = this.large.store(bytes);
+    this.handleView.setUint32(0, offset, true);
+    this.handleView.setUint32(4, bytes.length, true);
+    return this.handle;
+  }
+
   // ---------------------------------------------------------------- raw bytes
 
   /** Copies `bytes` in as one message; false if full. Allocates nothing. */
   tryWrite(bytes: Uint8Array): boolean {
     if (this.ring.closed) throw new ChannelClosedError();
-    if (bytes.length > this.ring.maxPayload) throw new MessageTooLargeError(bytes.length, this.ring.maxPayload);
+    if (bytes.length > this.ring.maxPayload) {
+      const handle = this.storeLarge(bytes);
+      if (this.ring.tryWrite(handle, RECORD_HEAP)) return true;
+      this.large!.free(this.handleView.getUint32(0, true));
+      return false;
+    }
     return this.ring.tryWrite(bytes, RECORD_MESSAGE);
   }
 
+  /** Writes one record of `type`, for the waiting loops. */
+  private tryWriteRecord(bytes: Uint8Array, type: number): boolean {
+    if (this.ring.closed) throw new ChannelClosedError();
+    return this.ring.tryWrite(bytes, type);
+  }
+
   async write(bytes: Uint8Array, options?: WaitOptionsArg): Promise<void> {
-    if (this.tryWrite(bytes)) return;
+    if (bytes.length > this.ring.maxPayload) {
+      const handle = this.storeLarge(bytes).slice();
+      try {
+        return await this.writeRecord(handle, RECORD_HEAP, options);
+      } catch (error) {
+        this.large!.free(new DataView(handle.buffer).getUint32(0, true));
+        throw error;
+      }
+    }
+    return this.writeRecord(bytes, RECORD_MESSAGE, options);
+  }
+
+  private async writeRecord(bytes: Uint8Array, type: number, options?: WaitOptionsArg): Promise<void> {
+    if (this.tryWriteRecord(bytes, type)) return;
     const wait = parseWaitOptions(options, 'Channel.write');
     const byTime = spinsByTime(options);
     let slice = FIRST_PARK_SLICE_MS;
     for (;;) {
-      if (this.spinWrite(bytes, wait, byTime)) return;
+      if (this.spinWrite(bytes, type, wait, byTime)) return;
       const signal = this.parkForSpace();
       try {
-        if (this.tryWrite(bytes)) return;
+        if (this.tryWriteRecord(bytes, type)) return;
         await parkAsync(this.waiter, this.spaceSignal, signal, wait, 'Channel.send', slice);
       } finally {
         Atomics.sub(this.ring.header, PRODUCERS_PARKED, 1);
       }
-      if (this.tryWrite(bytes)) return;
+      if (this.tryWriteRecord(bytes, type)) return;
       slice = Math.min(slice * 2, MAX_PARK_SLICE_MS);
     }
   }
 
   writeSync(bytes: Uint8Array, options?: WaitOptionsArg): void {
-    if (this.tryWrite(bytes)) return;
+    if (bytes.length > this.ring.maxPayload) {
+      const handle = this.storeLarge(bytes).slice();
+      try {
+        return this.writeRecordSync(handle, RECORD_HEAP, options);
+      } catch (error) {
+        this.large!.free(new DataView(handle.buffer).getUint32(0, true));
+        throw error;
+      }
+    }
+    return this.writeRecordSync(bytes, RECORD_MESSAGE, options);
+  }
+
+  private writeRecordSync(bytes: Uint8Array, type: number, options?: WaitOptionsArg): void {
+    if (this.tryWriteRecord(bytes, type)) return;
     const wait = parseWaitOptions(options, 'Channel.writeSync');
     const byTime = spinsByTime(options);
     for (;;) {
-      if (this.spinWrite(bytes, wait, byTime)) return;
+      if (this.spinWrite(bytes, type, wait, byTime)) return;
       const signal = this.parkForSpace();
       try {
-        if (this.tryWrite(bytes)) return;
+        if (this.tryWriteRecord(bytes, type)) return;
         parkSync(this.waiter, this.spaceSignal, signal, wait, 'Channel.sendSync', MAX_PARK_SLICE_MS);
       } finally {
         Atomics.sub(this.ring.header, PRODUCERS_PARKED, 1);
@@ -275,9 +358,10 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Copies the next message into `target` and returns its length, or -1. Allocates nothing. */
   tryReadInto(target: Uint8Array): number {
-    const length = this.ring.tryReadInto(target);
-    if (length < 0 && this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
-    return length;
+    const length = this.ring.tryRead();
+    if (length >= 0) return this.copyInto(target, length);
+    if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
+    return -1;
   }
 
   async read(options?: WaitOptionsArg): Promise<Uint8Array> {
@@ -297,19 +381,29 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    * nothing, so a receive loop on it makes no garbage.
    */
   readIntoSync(target: Uint8Array, options?: WaitOptionsArg): number {
-    const length = this.ring.tryReadInto(target);
-    if (length >= 0) return length;
+    const length = this.ring.tryRead();
+    if (length >= 0) return this.copyInto(target, length);
     return this.copyInto(target, this.awaitRecordSync(parseWaitOptions(options, 'Channel.readIntoSync'), 'Channel.readIntoSync', spinsByTime(options)));
   }
 
   async readInto(target: Uint8Array, options?: WaitOptionsArg): Promise<number> {
-    const length = this.ring.tryReadInto(target);
-    if (length >= 0) return length;
+    const length = this.ring.tryRead();
+    if (length >= 0) return this.copyInto(target, length);
     return this.copyInto(target, await this.awaitRecord(parseWaitOptions(options, 'Channel.readInto'), 'Channel.readInto', spinsByTime(options)));
   }
 
   /** Copies the record that tryRead returned into `target` and consumes it. */
   private copyInto(target: Uint8Array, length: number): number {
+    if (this.ring.readType === RECORD_HEAP) {
+      const size = new DataView(this.ring.plainBytes.buffer, this.ring.plainBytes.byteOffset + this.ring.readOffset + 4, 4).getUint32(0, true);
+      if (size > target.length) {
+        this.ring.abandonRead();
+        throw new OutOfRangeError(`the next message has ${size} bytes, more than the target's ${target.length}`);
+      }
+      const bytes = this.takeLarge(length);
+      target.set(bytes);
+      return bytes.length;
+    }
     if (length > target.length) {
       this.ring.abandonRead();
       throw new OutOfRangeError(`the next message has ${length} bytes, more than the target's ${target.length}`);
@@ -320,6 +414,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   private copyAndRelease(length: number): Uint8Array {
+    if (this.ring.readType === RECORD_HEAP) return this.takeLarge(length);
     const at = this.ring.readOffset;
     const copy = new Uint8Array(length);
     this.ring.bytes.copy(copy, 0, at, at + length);
@@ -425,14 +520,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   /** Spins on tryWrite, like spinRead. */
-  private spinWrite(bytes: Uint8Array, wait: ParsedWait, byTime: boolean): boolean {
+  private spinWrite(bytes: Uint8Array, type: number, wait: ParsedWait, byTime: boolean): boolean {
     if (!byTime) {
-      for (let i = 0; i < wait.spin; i++) if (this.tryWrite(bytes)) return true;
+      for (let i = 0; i < wait.spin; i++) if (this.tryWriteRecord(bytes, type)) return true;
       return false;
     }
     const until = performance.now() + CHANNEL_SPIN_MS;
     do {
-      for (let i = 0; i < 32; i++) if (this.tryWrite(bytes)) return true;
+      for (let i = 0; i < 32; i++) if (this.tryWriteRecord(bytes, type)) return true;
     } while (performance.now() < until);
     return false;
   }

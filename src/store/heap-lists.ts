@@ -46,6 +46,9 @@ export class FreeLists {
     private readonly words: Int32Array,
     private readonly end: number,
     private readonly fail: (message: string) => never,
+    private readonly put: (index: number, value: number) => void = (index, value) => {
+      words[index] = value;
+    },
   ) {}
 
   private word(index: number): number {
@@ -58,13 +61,13 @@ export class FreeLists {
     const words = this.words;
     const head = this.word(HEADS + index);
     if (head !== 0) this.checkListed(head, 0);
-    words[(block + BLOCK_NEXT_FREE_OFFSET) >> 2] = head;
-    words[(block + BLOCK_PREV_FREE_OFFSET) >> 2] = 0;
-    if (head !== 0) words[(head + BLOCK_PREV_FREE_OFFSET) >> 2] = block;
-    words[HEADS + index] = block;
+    this.put((block + BLOCK_NEXT_FREE_OFFSET) >> 2, head);
+    this.put((block + BLOCK_PREV_FREE_OFFSET) >> 2, 0);
+    if (head !== 0) this.put((head + BLOCK_PREV_FREE_OFFSET) >> 2, block);
+    this.put(HEADS + index, block);
     const row = index >> HEAP_SL_LOG2;
-    words[SL_BITMAPS + row] = this.word(SL_BITMAPS + row) | (1 << (index & COLUMN_MASK));
-    words[FL_BITMAP] = this.word(FL_BITMAP) | (1 << row);
+    this.put(SL_BITMAPS + row, this.word(SL_BITMAPS + row) | (1 << (index & COLUMN_MASK)));
+    this.put(FL_BITMAP, this.word(FL_BITMAP) | (1 << row));
   }
 
   /** Takes a free block off its list; checks both links first, so damage is never spread. */
@@ -79,14 +82,14 @@ export class FreeLists {
     if (next !== 0 && !this.isLinkTarget(next, block, BLOCK_PREV_FREE_OFFSET)) {
       this.fail(`free block at heap offset ${block}: its next link (${next}) does not lead back to it`);
     }
-    if (prev === 0) words[HEADS + index] = next;
-    else words[(prev + BLOCK_NEXT_FREE_OFFSET) >> 2] = next;
-    if (next !== 0) words[(next + BLOCK_PREV_FREE_OFFSET) >> 2] = prev;
+    if (prev === 0) this.put(HEADS + index, next);
+    else this.put((prev + BLOCK_NEXT_FREE_OFFSET) >> 2, next);
+    if (next !== 0) this.put((next + BLOCK_PREV_FREE_OFFSET) >> 2, prev);
     if (next === 0 && prev === 0) {
       const row = index >> HEAP_SL_LOG2;
       const bits = this.word(SL_BITMAPS + row) & ~(1 << (index & COLUMN_MASK));
-      words[SL_BITMAPS + row] = bits;
-      if (bits === 0) words[FL_BITMAP] = this.word(FL_BITMAP) & ~(1 << row);
+      this.put(SL_BITMAPS + row, bits);
+      if (bits === 0) this.put(FL_BITMAP, this.word(FL_BITMAP) & ~(1 << row));
     }
   }
 

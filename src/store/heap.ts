@@ -35,7 +35,9 @@ import { CorruptHeapError, InvalidArgTypeError, NamespaceFullError, OutOfRangeEr
 import {
   BLOCK_ALLOCATED,
   BLOCK_FLAG_MASK,
+  BLOCK_NEXT_FREE_OFFSET,
   BLOCK_OVERHEAD,
+  BLOCK_PREV_FREE_OFFSET,
   BLOCK_PAYLOAD_OFFSET,
   BLOCK_TAG_OFFSET,
   HEAP_ALIGNMENT,
@@ -61,6 +63,7 @@ import {
 } from '../layout/heap.js';
 import { validateInteger } from '../validate.js';
 import { FreeLists } from './heap-lists.js';
+import type { Journal } from './journal.js';
 import { verifyHeap } from './heap-verify.js';
 
 const MAGIC = HEAP_MAGIC_OFFSET >> 2;
@@ -118,6 +121,7 @@ export class SharedHeap {
   /** Heap offset of the epilogue: the end of the block area. */
   private readonly end: number;
   private readonly lists: FreeLists;
+  private readonly journal: Journal | undefined;
 
   /**
    * Formats [byteOffset, byteOffset + byteLength) as an empty heap: one free block. Only
@@ -153,14 +157,16 @@ export class SharedHeap {
     readonly buffer: ArrayBuffer | SharedArrayBuffer,
     readonly byteOffset: number,
     readonly byteLength: number,
+    journal?: Journal,
   ) {
     checkPlacement('SharedHeap', buffer, byteOffset, byteLength);
     const words = new Int32Array(buffer, byteOffset, byteLength >> 2);
     this.words = words;
+    this.journal = journal;
     this.end = byteLength - HEAP_EPILOGUE_LENGTH;
     this.size = byteLength - HEAP_OVERHEAD;
     this.maxAllocation = this.size - BLOCK_OVERHEAD;
-    this.lists = new FreeLists(words, this.end, (message) => this.corrupt(message));
+    this.lists = new FreeLists(words, this.end, (message) => this.corrupt(message), (index, value) => this.put(index, value));
     if (Atomics.load(words, MAGIC) !== HEAP_MAGIC) {
       this.corrupt('no heap here (bad magic): not initialised, or overwritten');
     }
@@ -209,6 +215,11 @@ export class SharedHeap {
     // 1. off its list, 2. the remainder (if worth a block) tagged and listed, 3. the
     // allocated block tagged, 4. counters.
     this.lists.unlink(block, blockSize);
+    // The block's own list links lie in what becomes the caller's payload, which the caller
+    // then overwrites without a journal. Rewriting them here puts their old values in the
+    // journal, so undoing this allocation relinks the block intact.
+    this.put((block + BLOCK_NEXT_FREE_OFFSET) >> 2, 0);
+    this.put((block + BLOCK_PREV_FREE_OFFSET) >> 2, 0);
     const rest = blockSize - need;
     const taken = rest >= MIN_BLOCK_SIZE ? need : blockSize;
     if (taken !== blockSize) {
@@ -217,10 +228,10 @@ export class SharedHeap {
     }
     this.writeTags(block, taken, BLOCK_ALLOCATED);
     const words = this.words;
-    words[USED] = this.word(USED) + taken;
-    words[FREE] = this.word(FREE) - taken;
-    words[ALLOCATED_BLOCKS] = this.word(ALLOCATED_BLOCKS) + 1;
-    if (taken === blockSize) words[FREE_BLOCKS] = this.word(FREE_BLOCKS) - 1;
+    this.put(USED, this.word(USED) + taken);
+    this.put(FREE, this.word(FREE) - taken);
+    this.put(ALLOCATED_BLOCKS, this.word(ALLOCATED_BLOCKS) + 1);
+    if (taken === blockSize) this.put(FREE_BLOCKS, this.word(FREE_BLOCKS) - 1);
     return this.byteOffset + block + BLOCK_PAYLOAD_OFFSET;
   }
 
@@ -249,23 +260,23 @@ export class SharedHeap {
     //    into it can never pass for a block (a second free of `offset` fails, see liveBlock)
     const words = this.words;
     if (leftSize !== 0) {
-      words[(block >> 2) - 1] = 0;
-      words[block >> 2] = 0;
-      words[(block + BLOCK_TAG_OFFSET) >> 2] = 0;
+      this.put((block >> 2) - 1, 0);
+      this.put(block >> 2, 0);
+      this.put((block + BLOCK_TAG_OFFSET) >> 2, 0);
     }
     if (rightSize !== 0) {
-      words[(right >> 2) - 1] = 0;
-      words[right >> 2] = 0;
-      words[(right + BLOCK_TAG_OFFSET) >> 2] = 0;
+      this.put((right >> 2) - 1, 0);
+      this.put(right >> 2, 0);
+      this.put((right + BLOCK_TAG_OFFSET) >> 2, 0);
     }
     // 3. the merged block tagged free and listed, 4. counters
     const merged = leftSize + size + rightSize;
     this.writeTags(left, merged, 0);
     this.lists.link(left, merged);
-    words[USED] = this.word(USED) - size;
-    words[FREE] = this.word(FREE) + size;
-    words[ALLOCATED_BLOCKS] = this.word(ALLOCATED_BLOCKS) - 1;
-    words[FREE_BLOCKS] = this.word(FREE_BLOCKS) + 1 - (leftSize !== 0 ? 1 : 0) - (rightSize !== 0 ? 1 : 0);
+    this.put(USED, this.word(USED) - size);
+    this.put(FREE, this.word(FREE) + size);
+    this.put(ALLOCATED_BLOCKS, this.word(ALLOCATED_BLOCKS) - 1);
+    this.put(FREE_BLOCKS, this.word(FREE_BLOCKS) + 1 - (leftSize !== 0 ? 1 : 0) - (rightSize !== 0 ? 1 : 0));
   }
 
   /** Usable bytes of a live allocation (at least what was asked); CorruptHeapError like free(). */
@@ -300,6 +311,12 @@ export class SharedHeap {
     return this.words[index]!;
   }
 
+  /** Every write of a heap operation goes through here, so a journal can undo it. */
+  private put(index: number, value: number): void {
+    if (this.journal) this.journal.write(this.words, index, value);
+    else this.words[index] = value;
+  }
+
   private corrupt(message: string): never {
     throw new CorruptHeapError(`heap at offset ${this.byteOffset}: ${message}`);
   }
@@ -308,9 +325,9 @@ export class SharedHeap {
   private writeTags(block: number, size: number, allocated: number): void {
     const header = size | allocated;
     const words = this.words;
-    words[block >> 2] = header;
-    words[(block + BLOCK_TAG_OFFSET) >> 2] = blockTag(block, header);
-    words[((block + size) >> 2) - 1] = header;
+    this.put(block >> 2, header);
+    this.put((block + BLOCK_TAG_OFFSET) >> 2, blockTag(block, header));
+    this.put(((block + size) >> 2) - 1, header);
   }
 
   private checkFreeNeighbour(block: number, size: number, side: string): void {

@@ -1,0 +1,442 @@
+/**
+ * Namespace: one section holding a directory of named objects, a variable store and a heap
+ * — Win32::MMF's namespaces for Node. Any process that opens the same name gets the same
+ * variables and objects. Layout: src/layout/namespace.ts; how writes stay all-or-nothing and
+ * reads go without the lock: src/store/store-core.ts.
+ */
+import { Broadcast } from './channel/broadcast.js';
+import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/channel.js';
+import { encodeValue, resolveCodec, type CodecOption } from './channel/codec.js';
+import { initializeRing, validateCapacity } from './channel/ring-base.js';
+import { ringKindCode, type RingKind } from './channel/ring-kind.js';
+import { InvalidArgValueError, SectionNotFoundError } from './errors.js';
+import { broadcastLength } from './layout/broadcast.js';
+import {
+  NAMESPACE_MAGIC,
+  NAMESPACE_VERSION,
+  NS_AREA_LENGTH_OFFSET,
+  NS_DIRECTORY_TABLE_OFFSET,
+  NS_HEAP_LENGTH_OFFSET,
+  NS_HEAP_OFFSET_OFFSET,
+  NS_JOURNAL_CAPACITY_OFFSET,
+  NS_JOURNAL_OFFSET_OFFSET,
+  NS_JOURNAL_START,
+  NS_LOCK_OFFSET,
+  NS_MAGIC_OFFSET,
+  NS_RECOVERIES_OFFSET,
+  NS_ROLLBACKS_OFFSET,
+  NS_SEQUENCE_OFFSET,
+  NS_VARIABLES_TABLE_OFFSET,
+  NS_VERSION_OFFSET,
+  NS_WRITES_OFFSET,
+} from './layout/namespace.js';
+import { ringLength } from './layout/ring.js';
+import { Section } from './section/section.js';
+import { Cache, CACHE_OBJECT_LENGTH, CACHE_TABLE_OFFSET, initializeCache, parseCacheOptions, type CacheOptions } from './store/cache.js';
+import { Directory, type DirectoryEntry } from './store/directory.js';
+import { SharedHeap, type HeapStats } from './store/heap.js';
+import { Journal } from './store/journal.js';
+import { RETRY, StoreCore } from './store/store-core.js';
+import { HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './store/table.js';
+import { Barrier } from './sync/barrier.js';
+import { Event } from './sync/event.js';
+import { Mutex } from './sync/mutex.js';
+import { Semaphore } from './sync/semaphore.js';
+import type { WaitOptionsArg } from './sync/wait-options.js';
+import { validateBoolean, validateInteger, validateKnownKeys, validateName, validateObject, validateString, validateTimeout } from './validate.js';
+import { verifyNamespace } from './store/verify.js';
+import { vars } from './store/vars.js';
+
+export const DEFAULT_NAMESPACE_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+export interface NamespaceOptions {
+  /** Bytes for the whole namespace (default 16 MiB). Only used when it is created. */
+  size?: number;
+  /** File-backed (persistent, the seeds' swapfile). */
+  file?: string;
+  /** Create it if missing (default true). */
+  create?: boolean;
+  /** Never create: open an existing namespace only (Win32::MMF -reuse). */
+  reuse?: boolean;
+  mode?: number;
+  /** Writes take the lock by themselves (default true). Off: call lock() / withLock first. */
+  autolock?: boolean;
+  /** How long a write waits for the lock, ms (default 10,000; 0 = forever). */
+  timeout?: number;
+  codec?: CodecOption;
+}
+
+const OPTION_KEYS = ['size', 'file', 'create', 'reuse', 'mode', 'autolock', 'timeout', 'codec'];
+
+function journalCapacity(size: number): number {
+  return Math.max(4096, Math.min(1 << 17, Math.floor(size / 128)));
+}
+
+/** Lays out a fresh namespace in a section's user area. */
+function initializeNamespace(buffer: ArrayBuffer): void {
+  const all = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+  const capacity = journalCapacity(buffer.byteLength);
+  const heapOffset = Math.ceil((NS_JOURNAL_START + Journal.byteLength(capacity)) / 128) * 128;
+  const heapLength = (buffer.byteLength - heapOffset) & ~7;
+  all[NS_VERSION_OFFSET >> 2] = NAMESPACE_VERSION;
+  all[NS_AREA_LENGTH_OFFSET >> 2] = buffer.byteLength;
+  all[NS_JOURNAL_OFFSET_OFFSET >> 2] = NS_JOURNAL_START;
+  all[NS_JOURNAL_CAPACITY_OFFSET >> 2] = capacity;
+  all[NS_HEAP_OFFSET_OFFSET >> 2] = heapOffset;
+  all[NS_HEAP_LENGTH_OFFSET >> 2] = heapLength;
+  SharedHeap.initialize(buffer, heapOffset, heapLength);
+  const journal = new Journal(buffer, NS_JOURNAL_START, capacity, () => undefined);
+  const heap = new SharedHeap(buffer, heapOffset, heapLength);
+  new HashTable(buffer, NS_VARIABLES_TABLE_OFFSET, heap, journal).create();
+  new HashTable(buffer, NS_DIRECTORY_TABLE_OFFSET, heap, journal).create();
+  Atomics.store(all, NS_MAGIC_OFFSET >> 2, NAMESPACE_MAGIC); // SYNC POINT: laid out
+}
+
+export class Namespace {
+  readonly name: string;
+  readonly section: Section;
+  /** @internal */
+  readonly core: StoreCore;
+  private readonly variables: HashTable;
+  private readonly directory: Directory;
+  private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
+  private readonly codecOption: CodecOption | undefined;
+  private readonly large: LargeMessageStore;
+  private readonly caches = new Map<string, Cache>();
+  private varsProxy: Record<string, unknown> | undefined;
+
+  private constructor(section: Section, options: { autolock: boolean; timeout: number; codec: CodecOption | undefined }) {
+    this.name = section.name;
+    this.section = section;
+    const buffer = section.buffer;
+    const all = new Int32Array(buffer, 0, 64);
+    if (Atomics.load(all, NS_MAGIC_OFFSET >> 2) !== NAMESPACE_MAGIC || all[NS_VERSION_OFFSET >> 2] !== NAMESPACE_VERSION) {
+      throw new InvalidArgValueError(`section '${section.name}' does not hold a namespace of this version`);
+    }
+    const journal = new Journal(buffer, all[NS_JOURNAL_OFFSET_OFFSET >> 2]!, all[NS_JOURNAL_CAPACITY_OFFSET >> 2]!, () => journal.checkpoint());
+    const heap = new SharedHeap(buffer, all[NS_HEAP_OFFSET_OFFSET >> 2]!, all[NS_HEAP_LENGTH_OFFSET >> 2]!, journal);
+    const mutex = new Mutex(buffer, NS_LOCK_OFFSET, section.waiter);
+    const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec), options.autolock, options.timeout);
+    this.core = core;
+    this.codecOption = options.codec;
+    this.variables = new HashTable(buffer, NS_VARIABLES_TABLE_OFFSET, heap, journal);
+    this.directory = new Directory(core, new HashTable(buffer, NS_DIRECTORY_TABLE_OFFSET, heap, journal));
+    this.large = {
+      limit: heap.maxAllocation,
+      store: (bytes) =>
+        core.write(() => {
+          const offset = heap.allocate(bytes.length);
+          core.bytes.set(bytes, offset);
+          return offset;
+        }),
+      view: (offset, length) => core.bytes.subarray(offset, offset + length),
+      free: (offset) => core.write(() => heap.free(offset)),
+    };
+  }
+
+  /** Opens (or creates) the namespace `name`. */
+  static open(name: string, options: NamespaceOptions = {}): Namespace {
+    const parsed = validateObject<NamespaceOptions>(options, 'options');
+    validateKnownKeys(parsed, OPTION_KEYS, 'options');
+    validateName(name, 'namespace name');
+    const size = parsed.size === undefined ? DEFAULT_NAMESPACE_SIZE : validateInteger(parsed.size, 'options.size', 64 * 1024, 2 ** 31 - 1);
+    const create = parsed.create === undefined ? true : validateBoolean(parsed.create, 'options.create');
+    const reuse = parsed.reuse === undefined ? false : validateBoolean(parsed.reuse, 'options.reuse');
+    const autolock = parsed.autolock === undefined ? true : validateBoolean(parsed.autolock, 'options.autolock');
+    const timeoutOption = validateTimeout(parsed.timeout, 'options.timeout', DEFAULT_LOCK_TIMEOUT_MS);
+    const timeout = timeoutOption === 0 ? Infinity : timeoutOption;
+    if (parsed.file !== undefined) validateString(parsed.file, 'options.file');
+    resolveCodec(parsed.codec);
+    const location = parsed.file === undefined ? {} : { file: parsed.file };
+    let section: Section;
+    if (!create || reuse) {
+      section = Section.open(name, location);
+    } else {
+      section = Section.openOrCreate(name, {
+        size,
+        kind: 'namespace',
+        ...location,
+        ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
+        initialize: initializeNamespace,
+      });
+    }
+    try {
+      if (section.kind !== 'namespace') throw new InvalidArgValueError(`section '${name}' holds a ${section.kind}, not a namespace`);
+      return new Namespace(section, { autolock, timeout, codec: parsed.codec });
+    } catch (error) {
+      section.close();
+      throw error;
+    }
+  }
+
+  /** Removes a namespace by name (processes that have it open keep it until they close). */
+  static destroy(name: string, options: { file?: string } = {}): boolean {
+    return Section.unlink(name, options);
+  }
+
+  static exists(name: string): boolean {
+    try {
+      Section.open(name, { readonly: true }).close();
+      return true;
+    } catch (error) {
+      if (error instanceof SectionNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------- variables
+
+  get(key: string): unknown {
+    const core = this.core;
+    core.encodeKey(key);
+    return core.read(() => {
+      const entry = this.variables.find(core.key, core.keyLength, core.keyHash);
+      if (entry === NOT_FOUND) return undefined;
+      if (entry === INCONSISTENT || !this.variables.read(entry, this.view)) return RETRY;
+      return core.decodeEntry(key, entry, this.variables.stamp(entry), this.view.valueAt, this.view.valueLength);
+    });
+  }
+
+  has(key: string): boolean {
+    const core = this.core;
+    core.encodeKey(key);
+    return core.read(() => {
+      const entry = this.variables.find(core.key, core.keyLength, core.keyHash);
+      return entry === INCONSISTENT ? RETRY : entry !== NOT_FOUND;
+    });
+  }
+
+  /** Sets `key`; `undefined` deletes it (as Win32::MMF). Unencodable values throw first. */
+  set(key: string, value: unknown): void {
+    if (value === undefined) {
+      this.delete(key);
+      return;
+    }
+    const core = this.core;
+    core.encodeKey(key);
+    const bytes = encodeValue(core.codec, value);
+    // The key stays encoded in core.key: taking the lock runs no other JS in this thread.
+    core.write(() => this.variables.put(core.key, core.keyLength, core.keyHash, bytes, 0, 0, core.nextStamp()));
+  }
+
+  delete(key: string): boolean {
+    const core = this.core;
+    core.encodeKey(key);
+    return core.write(() => this.variables.remove(core.key, core.keyLength, core.keyHash));
+  }
+
+  /** Atomic read-modify-write: `fn` gets the current value and returns the next (undefined deletes). */
+  update<T = unknown>(key: string, fn: (current: T | undefined) => T | undefined): T | undefined {
+    const core = this.core;
+    core.encodeKey(key);
+    this.lock();
+    try {
+      const next = fn(this.get(key) as T | undefined);
+      this.set(key, next);
+      return next;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /**
+   * Runs fn, which may read many keys, against one consistent state (retrying while writes
+   * overlap it): a group written under lock() / withLock() is seen whole or not at all.
+   */
+  snapshot<T>(fn: () => T): T {
+    return this.core.snapshot(fn);
+  }
+
+  /** Several keys read together: one consistent state (see snapshot). */
+  getMany(keys: readonly string[]): unknown[] {
+    return this.core.snapshot(() => keys.map((key) => this.get(key)));
+  }
+
+  keys(): string[] {
+    return this.core.read(() => {
+      const keys: string[] = [];
+      for (const entry of this.variables.entries()) keys.push(this.variables.keyOf(entry));
+      return keys;
+    });
+  }
+
+  get size(): number {
+    return this.variables.count;
+  }
+
+  /** The tied interface: `ns.vars.foo = 'hello'` in one process, `ns.vars.foo` in another. */
+  get vars(): Record<string, unknown> {
+    this.varsProxy ??= vars(this);
+    return this.varsProxy;
+  }
+
+  // ---------------------------------------------------------------- locking
+
+  /** Takes the write lock: writes until unlock() are seen by others all at once. A number is the timeout in ms. */
+  lock(options?: WaitOptionsArg): void {
+    this.core.lock(options);
+  }
+
+  lockAsync(options?: WaitOptionsArg): Promise<void> {
+    return this.core.lockAsync(options);
+  }
+
+  unlock(): void {
+    this.core.unlock();
+  }
+
+  /** Runs fn holding the lock; its writes are seen all at once, or (if it throws) not at all. */
+  withLock<T>(fn: () => T, options?: WaitOptionsArg): T {
+    this.lock(options);
+    const mark = this.core.journal.mark();
+    try {
+      return fn();
+    } catch (error) {
+      this.core.journal.undoTo(mark);
+      throw error;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- named objects
+
+  mutex(name: string): Mutex {
+    const { offset } = this.directory.findOrCreate(name, 'mutex', Mutex.byteLength, () => undefined);
+    return new Mutex(this.core.buffer, offset, this.section.waiter);
+  }
+
+  semaphore(name: string, initial = 0): Semaphore {
+    const { offset } = this.directory.findOrCreate(name, 'semaphore', Semaphore.byteLength, (at) =>
+      Semaphore.initialize(this.core.buffer, at, initial),
+    );
+    return new Semaphore(this.core.buffer, offset, this.section.waiter);
+  }
+
+  event(name: string, options: { manualReset?: boolean; initialState?: boolean } = {}): Event {
+    const { offset } = this.directory.findOrCreate(name, 'event', Event.byteLength, (at) => Event.initialize(this.core.buffer, at, options));
+    return new Event(this.core.buffer, offset, this.section.waiter);
+  }
+
+  barrier(name: string, parties: number): Barrier {
+    const { offset } = this.directory.findOrCreate(name, 'barrier', Barrier.byteLength(parties), (at) =>
+      Barrier.initialize(this.core.buffer, at, parties),
+    );
+    return new Barrier(this.core.buffer, offset, this.section.waiter);
+  }
+
+  /** A channel in this namespace; messages larger than a ring record go through the heap. */
+  channel<T = unknown>(name: string, options: { capacity?: number; kind?: RingKind; codec?: CodecOption } = {}): Channel<T> {
+    const capacity = validateCapacity(options.capacity ?? DEFAULT_CAPACITY);
+    const kind = ringKindCode(options.kind ?? 'mpsc');
+    const { offset } = this.directory.findOrCreate(name, 'channel', ringLength(capacity), (at) =>
+      initializeRing(this.core.buffer, at, capacity, kind),
+    );
+    return new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption, largeMessages: this.large });
+  }
+
+  mailbox<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption } = {}): Channel<T> {
+    const capacity = validateCapacity(options.capacity ?? DEFAULT_CAPACITY);
+    const { offset } = this.directory.findOrCreate(name, 'mailbox', ringLength(capacity), (at) =>
+      initializeRing(this.core.buffer, at, capacity, ringKindCode('mpsc')),
+    );
+    return new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption, largeMessages: this.large });
+  }
+
+  broadcast<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption } = {}): Broadcast<T> {
+    const capacity = validateCapacity(options.capacity ?? DEFAULT_CAPACITY);
+    const { offset } = this.directory.findOrCreate(name, 'broadcast', broadcastLength(capacity), (at) =>
+      Broadcast.initialize(this.core.buffer, at, capacity),
+    );
+    return new Broadcast<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption });
+  }
+
+  /** A cache shared by every process of this namespace (limits apply when it is created). */
+  cache<T = unknown>(name: string, options: CacheOptions = {}): Cache<T> {
+    const parsed = parseCacheOptions(options);
+    const known = this.caches.get(name);
+    if (known) return known as Cache<T>;
+    const core = this.core;
+    const { offset } = this.directory.findOrCreate(name, 'cache', CACHE_OBJECT_LENGTH, (at) => {
+      initializeCache(core.all, new Float64Array(core.buffer, 0, core.buffer.byteLength >> 3), at, parsed);
+      new HashTable(core.buffer, at + CACHE_TABLE_OFFSET, core.heap, core.journal).create();
+    });
+    const cache = new Cache<T>(name, core, offset);
+    this.caches.set(name, cache as Cache);
+    return cache;
+  }
+
+  /** The named objects of this namespace. */
+  objects(): DirectoryEntry[] {
+    return this.directory.list();
+  }
+
+  // ---------------------------------------------------------------- debugging
+
+  /** Win32::MMF's debug(): header, heap, directory, variables and counters. */
+  inspect(): NamespaceInspection {
+    const core = this.core;
+    const all = core.all;
+    this.lock();
+    try {
+      return {
+        name: this.name,
+        size: this.section.size,
+        file: this.section.file,
+        heap: core.heap.stats(),
+        objects: this.directory.list().map(({ name, kind, length }) => ({ name, kind, bytes: length })),
+        variables: [...this.variables.entries()].map((entry) => ({ name: this.variables.keyOf(entry), bytes: this.variables.entrySize(entry) })),
+        counters: {
+          writes: Atomics.load(all, NS_WRITES_OFFSET >> 2),
+          recoveries: Atomics.load(all, NS_RECOVERIES_OFFSET >> 2),
+          rollbacks: Atomics.load(all, NS_ROLLBACKS_OFFSET >> 2),
+          sequence: Atomics.load(all, NS_SEQUENCE_OFFSET >> 2),
+          lockRecoveries: core.mutex.recoveries,
+        },
+      };
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Checks every structure (heap, tables, directory, caches); CorruptHeapError on the first fault. */
+  verify(): void {
+    this.lock();
+    try {
+      const tables = [this.variables, this.directory.table];
+      for (const entry of this.directory.list()) {
+        if (entry.kind === 'cache') tables.push(new HashTable(this.core.buffer, entry.offset + CACHE_TABLE_OFFSET, this.core.heap, this.core.journal));
+      }
+      verifyNamespace(this.core, tables);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- lifetime
+
+  close(): void {
+    this.section.close();
+  }
+
+  /** Closes and removes the namespace. */
+  destroy(): void {
+    this.section.close();
+    this.section.unlink();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+export interface NamespaceInspection {
+  name: string;
+  size: number;
+  file: string | undefined;
+  heap: HeapStats;
+  objects: Array<{ name: string; kind: string; bytes: number }>;
+  variables: Array<{ name: string; bytes: number }>;
+  counters: { writes: number; recoveries: number; rollbacks: number; sequence: number; lockRecoveries: number };
+}

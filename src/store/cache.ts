@@ -1,0 +1,189 @@
+/**
+ * Cache: a HashTable of a namespace with limits (maxEntries, maxBytes), expiry (ttl) and
+ * CLOCK eviction, shared by every process that opens it: one cache for all cluster workers.
+ *
+ * Object layout (in the namespace heap, found through the directory):
+ *   +0  max entries (i32, 0 = none)      +4  max bytes (i32, 0 = none)
+ *   +8  ttl in ms (f64, 0 = none)
+ *   +16 hits (i32) +20 misses (i32) +24 evictions (i32) +28 expirations (i32)   stats, atomic adds
+ *   +32 table header (32 bytes, src/layout/namespace.ts)
+ *
+ * Reads take no lock (like the variables): a hit sets the entry's reference bit, which the
+ * CLOCK hand clears as it sweeps; an entry not referenced since the last sweep is evicted.
+ * An expired entry reads as a miss and is removed by the next write that meets it.
+ */
+import { MessageTooLargeError } from '../errors.js';
+import { ENTRY_HEADER_LENGTH, TABLE_HEADER_LENGTH } from '../layout/namespace.js';
+import { validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
+import { encodeValue } from '../channel/codec.js';
+import { RETRY, type StoreCore } from './store-core.js';
+import { HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
+
+export const CACHE_MAX_ENTRIES_OFFSET = 0;
+export const CACHE_MAX_BYTES_OFFSET = 4;
+export const CACHE_TTL_OFFSET = 8;
+export const CACHE_HITS_OFFSET = 16;
+export const CACHE_MISSES_OFFSET = 20;
+export const CACHE_EVICTIONS_OFFSET = 24;
+export const CACHE_EXPIRATIONS_OFFSET = 28;
+export const CACHE_TABLE_OFFSET = 32;
+export const CACHE_OBJECT_LENGTH = CACHE_TABLE_OFFSET + TABLE_HEADER_LENGTH;
+
+export interface CacheOptions {
+  /** Most entries kept (default: no limit). */
+  maxEntries?: number;
+  /** Most bytes of entries kept, keys and encoded values (default: no limit). */
+  maxBytes?: number;
+  /** Milliseconds an entry lives after it was set (default: forever). */
+  ttl?: number;
+}
+
+export interface CacheStats {
+  entries: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+  expirations: number;
+  maxEntries: number;
+  maxBytes: number;
+  ttl: number;
+}
+
+export function parseCacheOptions(options: unknown): Required<CacheOptions> {
+  const parsed = validateObject<CacheOptions>(options, 'cache options');
+  validateKnownKeys(parsed, ['maxEntries', 'maxBytes', 'ttl'], 'cache options');
+  return {
+    maxEntries: parsed.maxEntries === undefined ? 0 : validateInteger(parsed.maxEntries, 'cache options.maxEntries', 1, 2 ** 30),
+    maxBytes: parsed.maxBytes === undefined ? 0 : validateInteger(parsed.maxBytes, 'cache options.maxBytes', 64, 2 ** 31 - 1),
+    ttl: parsed.ttl === undefined ? 0 : validateTimeout(parsed.ttl, 'cache options.ttl', 0),
+  };
+}
+
+/** Writes a new cache object's limits (the table is created by the caller). */
+export function initializeCache(all: Int32Array, f64: Float64Array, at: number, options: Required<CacheOptions>): void {
+  all[(at + CACHE_MAX_ENTRIES_OFFSET) >> 2] = options.maxEntries;
+  all[(at + CACHE_MAX_BYTES_OFFSET) >> 2] = options.maxBytes;
+  f64[(at + CACHE_TTL_OFFSET) >> 3] = options.ttl === Infinity ? 0 : options.ttl;
+}
+
+export class Cache<T = unknown> {
+  private readonly table: HashTable;
+  private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
+  private readonly f64: Float64Array;
+
+  constructor(
+    readonly name: string,
+    private readonly core: StoreCore,
+    private readonly at: number,
+  ) {
+    this.table = new HashTable(core.buffer, at + CACHE_TABLE_OFFSET, core.heap, core.journal);
+    this.f64 = new Float64Array(core.buffer, 0, core.buffer.byteLength >> 3);
+  }
+
+  /** @internal the table, for verify() */
+  get hashTable(): HashTable {
+    return this.table;
+  }
+
+  private word(offset: number): number {
+    return Atomics.load(this.core.all, (this.at + offset) >> 2);
+  }
+
+  private count(offset: number): void {
+    Atomics.add(this.core.all, (this.at + offset) >> 2, 1);
+  }
+
+  get(key: string): T | undefined {
+    const core = this.core;
+    core.encodeKey(key);
+    const now = Date.now();
+    const result = core.read(() => {
+      const entry = this.table.find(core.key, core.keyLength, core.keyHash);
+      if (entry === NOT_FOUND) return undefined;
+      if (entry === INCONSISTENT || !this.table.read(entry, this.view)) return RETRY;
+      if (this.view.expiresAt !== 0 && this.view.expiresAt <= now) return EXPIRED;
+      this.table.touch(entry);
+      return { value: core.decode(this.view.valueAt, this.view.valueLength) as T };
+    });
+    if (result === undefined || result === EXPIRED) {
+      this.count(CACHE_MISSES_OFFSET);
+      return undefined;
+    }
+    this.count(CACHE_HITS_OFFSET);
+    return result.value;
+  }
+
+  has(key: string): boolean {
+    const core = this.core;
+    core.encodeKey(key);
+    const now = Date.now();
+    return core.read(() => {
+      const entry = this.table.find(core.key, core.keyLength, core.keyHash);
+      if (entry === NOT_FOUND) return false;
+      if (entry === INCONSISTENT || !this.table.read(entry, this.view)) return RETRY;
+      return this.view.expiresAt === 0 || this.view.expiresAt > now;
+    });
+  }
+
+  set(key: string, value: T, options: { ttl?: number } = {}): void {
+    const core = this.core;
+    const bytes = encodeValue(core.codec, value);
+    core.encodeKey(key);
+    const maxBytes = this.word(CACHE_MAX_BYTES_OFFSET);
+    const size = ENTRY_HEADER_LENGTH + core.keyLength + bytes.length;
+    if (maxBytes !== 0 && size > maxBytes) {
+      throw new MessageTooLargeError(size, maxBytes, `cache '${this.name}' (its maxBytes)`);
+    }
+    const ttl = options.ttl === undefined ? this.f64[(this.at + CACHE_TTL_OFFSET) >> 3]! : validateTimeout(options.ttl, 'options.ttl');
+    const now = Date.now();
+    core.write(() => {
+      core.encodeKey(key); // the key buffer is shared; the lock wait may have run other code
+      this.table.put(core.key, core.keyLength, core.keyHash, bytes, ttl > 0 && ttl !== Infinity ? now + ttl : 0);
+      this.evict(now);
+    });
+  }
+
+  delete(key: string): boolean {
+    const core = this.core;
+    core.encodeKey(key);
+    return core.write(() => {
+      core.encodeKey(key);
+      return this.table.remove(core.key, core.keyLength, core.keyHash);
+    });
+  }
+
+  clear(): void {
+    this.core.write(() => this.table.clear());
+  }
+
+  get size(): number {
+    return this.table.count;
+  }
+
+  stats(): CacheStats {
+    return {
+      entries: this.table.count,
+      bytes: this.table.byteSize,
+      hits: this.word(CACHE_HITS_OFFSET),
+      misses: this.word(CACHE_MISSES_OFFSET),
+      evictions: this.word(CACHE_EVICTIONS_OFFSET),
+      expirations: this.word(CACHE_EXPIRATIONS_OFFSET),
+      maxEntries: this.word(CACHE_MAX_ENTRIES_OFFSET),
+      maxBytes: this.word(CACHE_MAX_BYTES_OFFSET),
+      ttl: this.f64[(this.at + CACHE_TTL_OFFSET) >> 3]!,
+    };
+  }
+
+  /** Evicts (CLOCK) until within the limits. Under the lock. */
+  private evict(now: number): void {
+    const maxEntries = this.word(CACHE_MAX_ENTRIES_OFFSET);
+    const maxBytes = this.word(CACHE_MAX_BYTES_OFFSET);
+    while ((maxEntries !== 0 && this.table.count > maxEntries) || (maxBytes !== 0 && this.table.byteSize > maxBytes)) {
+      if (!this.table.evictOne(now)) break;
+      this.count(CACHE_EVICTIONS_OFFSET);
+    }
+  }
+}
+
+const EXPIRED = Symbol('expired');

@@ -1,0 +1,326 @@
+/**
+ * StoreCore: what every store structure of a namespace shares — the write lock, the undo
+ * journal, the sequence counter that lets readers go without the lock, the heap, the codec,
+ * and key encoding. Variables (Namespace), caches and the directory of named objects are
+ * HashTables driven through it.
+ *
+ * Writes: write(fn) takes the lock (autolock, with the namespace's timeout) unless this
+ * thread already holds it through lock(), makes the sequence odd, runs fn with the journal
+ * recording, then commits and makes the sequence even. A failure undoes fn's changes.
+ * Reads: read(fn) runs fn between two loads of an even sequence and retries if a write
+ * slipped in between; a reader that finds a write in progress waits for it (spin, then park
+ * on the sequence), and if the writer's process died, recovers the lock, which rolls the
+ * journal back.
+ */
+import { CorruptHeapError, InvalidArgTypeError, InvalidArgValueError, NotLockedError } from '../errors.js';
+import { MAX_KEY_BYTES, NS_STAMPS_OFFSET, NS_READERS_WAITING_OFFSET, NS_RECOVERIES_OFFSET, NS_ROLLBACKS_OFFSET, NS_SEQUENCE_OFFSET, NS_WRITES_OFFSET } from '../layout/namespace.js';
+import type { Codec } from '../channel/codec.js';
+import type { Mutex } from '../sync/mutex.js';
+import { parseWaitOptions, type WaitOptionsArg } from '../sync/wait-options.js';
+import type { Waiter } from '../sync/waiter.js';
+import type { SharedHeap } from './heap.js';
+import type { Journal } from './journal.js';
+import { hashBytes, INCONSISTENT } from './table.js';
+
+const SEQUENCE = NS_SEQUENCE_OFFSET >> 2;
+const STAMPS = NS_STAMPS_OFFSET >> 2;
+const KNOWN_KEYS = 10_000;
+const DECODED_VALUES = 10_000;
+/** Values larger than this are decoded on every read rather than kept. */
+const DECODED_MAX_BYTES = 16 * 1024;
+const READERS_WAITING = NS_READERS_WAITING_OFFSET >> 2;
+const WRITES = NS_WRITES_OFFSET >> 2;
+const ROLLBACKS = NS_ROLLBACKS_OFFSET >> 2;
+const RECOVERIES = NS_RECOVERIES_OFFSET >> 2;
+
+/** A reader's fn returns this when what it read cannot be right; read() decides what it means. */
+export const RETRY = Symbol('retry');
+/** Thrown by a read inside snapshot() that saw an inconsistent state: the snapshot restarts. */
+const SNAPSHOT_RETRY = Symbol('snapshot retry');
+
+export class StoreCore {
+  readonly all: Int32Array;
+  readonly bytes: Uint8Array;
+  /** UTF-8 of the last key passed to encodeKey(), its length and hash. */
+  readonly key = new Uint8Array(MAX_KEY_BYTES);
+  keyLength = 0;
+  keyHash = 0;
+  private readonly encoder = new TextEncoder();
+  private readonly knownKeys = new Map<string, { bytes: Uint8Array; hash: number }>();
+  /** Decoded values of this process, by key: reused while the entry is the same version. */
+  readonly decoded = new Map<string, { entry: number; stamp: number; value: unknown }>();
+  private readonly unsettled: Array<{ key: string; entry: number; stamp: number; value: unknown }> = [];
+  private held = 0; // lock() depth of this object
+  private snapshots = 0; // snapshot() depth
+  private groupSequenceOdd = false;
+
+  constructor(
+    readonly buffer: ArrayBuffer,
+    readonly waiter: Waiter,
+    readonly mutex: Mutex,
+    readonly journal: Journal,
+    readonly heap: SharedHeap,
+    readonly codec: Codec,
+    readonly autolock: boolean,
+    readonly timeout: number,
+  ) {
+    this.all = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+    this.bytes = new Uint8Array(buffer);
+  }
+
+  get holdsLock(): boolean {
+    return this.held > 0;
+  }
+
+  /**
+   * Validates and encodes a key into `key` (and sets keyLength, keyHash). Recently used keys
+   * are remembered encoded: a Map lookup is cheaper than UTF-8 encoding and hashing again.
+   */
+  encodeKey(key: unknown): void {
+    if (typeof key === 'string') {
+      const known = this.knownKeys.get(key);
+      if (known !== undefined) {
+        this.key.set(known.bytes);
+        this.keyLength = known.bytes.length;
+        this.keyHash = known.hash;
+        return;
+      }
+    }
+    this.encodeNewKey(key);
+    if (this.knownKeys.size >= KNOWN_KEYS) this.knownKeys.clear();
+    this.knownKeys.set(key as string, { bytes: this.key.slice(0, this.keyLength), hash: this.keyHash });
+  }
+
+  private encodeNewKey(key: unknown): void {
+    if (typeof key !== 'string') throw new InvalidArgTypeError(`a key must be a string, got ${key === null ? 'null' : typeof key}`);
+    if (key.length === 0) throw new InvalidArgValueError('a key must not be empty');
+    if (key.length > MAX_KEY_BYTES) throw new InvalidArgValueError(`a key must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
+    const { read, written } = this.encoder.encodeInto(key, this.key);
+    if (read !== key.length) throw new InvalidArgValueError(`a key must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
+    this.keyLength = written;
+    this.keyHash = hashBytes(this.key, written);
+  }
+
+  // ------------------------------------------------------------------ locking
+
+  /** Takes the write lock for a group of writes that others see all at once. */
+  lock(options?: WaitOptionsArg): void {
+    if (this.held > 0) {
+      this.held++;
+      return;
+    }
+    if (!this.mutex.tryLock()) {
+      const wait = parseWaitOptions(options, 'Namespace.lock', this.timeout);
+      const grant = this.mutex.lock(wait.timeout === Infinity ? { signal: wait.signal } : { timeout: wait.timeout, signal: wait.signal });
+      if (grant.recovered) this.repair();
+    }
+    this.held = 1;
+    this.beginGroup();
+  }
+
+  async lockAsync(options?: WaitOptionsArg): Promise<void> {
+    if (this.held > 0) {
+      this.held++;
+      return;
+    }
+    const wait = parseWaitOptions(options, 'Namespace.lock', this.timeout);
+    const grant = await this.mutex.lockAsync(wait.timeout === Infinity ? { signal: wait.signal } : { timeout: wait.timeout, signal: wait.signal });
+    if (grant.recovered) this.repair();
+    this.held = 1;
+    this.beginGroup();
+  }
+
+  unlock(): void {
+    if (this.held === 0) throw new NotLockedError('unlock() without a matching lock()');
+    if (--this.held > 0) return;
+    this.endGroup();
+    this.mutex.unlock();
+  }
+
+  private beginGroup(): void {
+    this.journal.begin();
+    this.groupSequenceOdd = false;
+  }
+
+  private endGroup(): void {
+    this.journal.commit();
+    if (this.groupSequenceOdd) this.sequenceEnd();
+  }
+
+  /** Runs a write: autolocked unless a lock() group is open; all or nothing. */
+  write<T>(fn: () => T): T {
+    if (this.held > 0) {
+      if (!this.groupSequenceOdd) {
+        this.sequenceBegin();
+        this.groupSequenceOdd = true;
+      }
+      const mark = this.journal.mark();
+      try {
+        return fn();
+      } catch (error) {
+        this.journal.undoTo(mark);
+        throw error;
+      }
+    }
+    if (!this.autolock) throw new NotLockedError('autolock is off: call lock() (or withLock) before writing');
+    this.lock();
+    try {
+      return this.write(fn);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private sequenceBegin(): void {
+    Atomics.add(this.all, SEQUENCE, 1); // SYNC POINT: odd, readers of this moment will retry
+    Atomics.add(this.all, WRITES, 1);
+  }
+
+  private sequenceEnd(): void {
+    Atomics.add(this.all, SEQUENCE, 1); // SYNC POINT: even again, the write is whole
+    if (Atomics.load(this.all, READERS_WAITING) > 0) this.waiter.notify(NS_SEQUENCE_OFFSET, 0x7fff_ffff);
+  }
+
+  /** After taking the lock from a dead writer: undo its half-done write, settle the sequence. */
+  repair(): void {
+    Atomics.add(this.all, RECOVERIES, 1);
+    if (this.journal.rollback() > 0) Atomics.add(this.all, ROLLBACKS, 1);
+    if ((Atomics.load(this.all, SEQUENCE) & 1) !== 0) this.sequenceEnd();
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /**
+   * Runs fn against a stable snapshot: retries when a write overlapped it. fn returns RETRY
+   * when what it read cannot be right; if that happens with no write overlapping, the
+   * memory is damaged (CorruptHeapError).
+   */
+  read<T>(fn: () => T | typeof RETRY): T {
+    if (this.snapshots > 0) {
+      const result = fn(); // the enclosing snapshot validates the whole
+      if (result === RETRY) throw SNAPSHOT_RETRY;
+      return result;
+    }
+    if (this.held > 0) {
+      const result = fn(); // our own group: nobody else writes, our writes are what we read
+      this.settle(true);
+      if (result === RETRY) throw new CorruptHeapError('a namespace table is inconsistent');
+      return result;
+    }
+    for (let attempt = 0; ; attempt++) {
+      const before = Atomics.load(this.all, SEQUENCE);
+      if ((before & 1) !== 0) {
+        this.awaitWriter(before);
+        continue;
+      }
+      let result: T | typeof RETRY;
+      try {
+        result = fn();
+      } catch (error) {
+        this.settle(false);
+        if (Atomics.load(this.all, SEQUENCE) !== before) continue; // read torn data: retry
+        throw error;
+      }
+      const valid = Atomics.load(this.all, SEQUENCE) === before;
+      this.settle(valid);
+      if (valid) {
+        if (result === RETRY) throw new CorruptHeapError('a namespace table is inconsistent (damaged memory)');
+        return result;
+      }
+    }
+  }
+
+  /**
+   * Runs fn (which may read many keys) against one consistent state: retried until no write
+   * overlapped it. Groups written under lock() are seen whole or not at all.
+   */
+  snapshot<T>(fn: () => T): T {
+    if (this.held > 0 || this.snapshots > 0) return fn();
+    for (;;) {
+      const before = Atomics.load(this.all, SEQUENCE);
+      if ((before & 1) !== 0) {
+        this.awaitWriter(before);
+        continue;
+      }
+      this.snapshots++;
+      let result: T;
+      try {
+        result = fn();
+      } catch (error) {
+        this.settle(false);
+        if (error === SNAPSHOT_RETRY || Atomics.load(this.all, SEQUENCE) !== before) continue;
+        throw error;
+      } finally {
+        this.snapshots--;
+      }
+      const valid = Atomics.load(this.all, SEQUENCE) === before;
+      this.settle(valid);
+      if (valid) return result;
+    }
+  }
+
+  private awaitWriter(sequence: number): void {
+    for (let i = 0; i < 1024; i++) if (Atomics.load(this.all, SEQUENCE) !== sequence) return;
+    Atomics.add(this.all, READERS_WAITING, 1);
+    let result;
+    try {
+      result = this.waiter.wait(NS_SEQUENCE_OFFSET, sequence, 50);
+    } finally {
+      Atomics.sub(this.all, READERS_WAITING, 1);
+    }
+    if (result === 'timed-out' && Atomics.load(this.all, SEQUENCE) === sequence) {
+      // A long write, or a writer that died: taking the lock waits for the first and
+      // recovers (rolls back) the second.
+      this.lock();
+      this.unlock();
+    }
+  }
+
+  /** A new entry stamp (see ENTRY_STAMP_OFFSET). Under the lock. */
+  nextStamp(): number {
+    return Atomics.add(this.all, STAMPS, 1) + 1;
+  }
+
+  /**
+   * The value of entry `entry` (stamp `stamp`) for `key`, decoded once per version: a deep-frozen
+   * object shared by every read of that version in this process. Frozen, so that code that
+   * mutates what get() returned fails loudly instead of believing it changed the store.
+   */
+  decodeEntry(key: string, entry: number, stamp: number, at: number, length: number): unknown {
+    const known = this.decoded.get(key);
+    if (known !== undefined && known.entry === entry && known.stamp === stamp) return known.value;
+    const value = this.decode(at, length);
+    if (length <= DECODED_MAX_BYTES) {
+      deepFreeze(value);
+      // Kept only once the read that decoded it is validated (settle): bytes read while a
+      // writer reused the block must not be served again.
+      this.unsettled.push({ key, entry, stamp, value });
+    }
+    return value;
+  }
+
+  /** A read was validated: keep what it decoded. */
+  private settle(valid: boolean): void {
+    if (this.unsettled.length === 0) return;
+    if (valid) {
+      for (const decoded of this.unsettled) {
+        if (this.decoded.size >= DECODED_VALUES) this.decoded.clear();
+        this.decoded.set(decoded.key, decoded);
+      }
+    }
+    this.unsettled.length = 0;
+  }
+
+  /** Decodes `length` bytes at `at` with the namespace codec. */
+  decode(at: number, length: number): unknown {
+    return this.codec.decode(this.bytes.subarray(at, at + length));
+  }
+}
+
+export { INCONSISTENT };
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}
