@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { printTable, writeResults } from './lib/report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['channel-throughput', 'channel-more', 'sync-roundtrip', 'mutex'];
+const SCENARIOS = ['channel-throughput', 'channel-more', 'sync-roundtrip', 'mutex', 'store'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.SHMKIT_BENCH_QUICK === '1';

@@ -16,7 +16,9 @@ export function measure(row) {
 function describe(row) {
   const parts = [];
   if (row.p50us !== undefined) parts.push(`p50 ${fmt(row.p50us)} µs`, `p99 ${fmt(row.p99us)} µs`);
-  if (row.opsPerSec !== undefined) parts.push(`${(row.opsPerSec / 1e6).toFixed(2)} M/s`);
+  if (row.opsPerSec !== undefined) {
+    parts.push(row.opsPerSec >= 1e5 ? `${(row.opsPerSec / 1e6).toFixed(2)} M/s` : `${(row.opsPerSec / 1e3).toFixed(1)} k/s`);
+  }
   if (row.gbPerSec !== undefined) parts.push(`${row.gbPerSec.toFixed(2)} GB/s`);
   if (row.rme !== undefined) parts.push(`±${row.rme.toFixed(1)}%`);
   return parts.join(', ');

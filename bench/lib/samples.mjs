@@ -12,3 +12,14 @@ export function sampleObject(i) {
     total: 45.48,
   };
 }
+
+/** A store value of about 100 bytes as JSON (105 to 113), for the store/cache scenario. */
+export function storeValue(i) {
+  return {
+    id: i,
+    name: `item-${i}`,
+    tags: ['red', 'sale'],
+    score: (i % 100) / 4,
+    nested: { owner: 1000 + i, region: 'eu', ok: i % 3 !== 0 },
+  };
+}

@@ -16,7 +16,7 @@ import { MessageTooLargeError } from '../errors.js';
 import { ENTRY_HEADER_LENGTH, TABLE_HEADER_LENGTH } from '../layout/namespace.js';
 import { validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
 import { encodeValue } from '../channel/codec.js';
-import { RETRY, type StoreCore } from './store-core.js';
+import { RETRY, type DecodedValue, type StoreCore } from './store-core.js';
 import { HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
 
 export const CACHE_MAX_ENTRIES_OFFSET = 0;
@@ -71,6 +71,7 @@ export class Cache<T = unknown> {
   private readonly table: HashTable;
   private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
   private readonly f64: Float64Array;
+  private readonly decoded = new Map<string, DecodedValue>();
 
   constructor(
     readonly name: string,
@@ -104,14 +105,14 @@ export class Cache<T = unknown> {
       if (entry === INCONSISTENT || !this.table.read(entry, this.view)) return RETRY;
       if (this.view.expiresAt !== 0 && this.view.expiresAt <= now) return EXPIRED;
       this.table.touch(entry);
-      return { value: core.decode(this.view.valueAt, this.view.valueLength) as T };
+      return core.decodeEntry(key, entry, this.table.stamp(entry), this.view.valueAt, this.view.valueLength, this.decoded) as T;
     });
     if (result === undefined || result === EXPIRED) {
       this.count(CACHE_MISSES_OFFSET);
       return undefined;
     }
     this.count(CACHE_HITS_OFFSET);
-    return result.value;
+    return result as T;
   }
 
   has(key: string): boolean {
@@ -139,7 +140,7 @@ export class Cache<T = unknown> {
     const now = Date.now();
     core.write(() => {
       core.encodeKey(key); // the key buffer is shared; the lock wait may have run other code
-      this.table.put(core.key, core.keyLength, core.keyHash, bytes, ttl > 0 && ttl !== Infinity ? now + ttl : 0);
+      this.table.put(core.key, core.keyLength, core.keyHash, bytes, ttl > 0 && ttl !== Infinity ? now + ttl : 0, 0, core.nextStamp());
       this.evict(now);
     });
   }

@@ -33,6 +33,12 @@ const WRITES = NS_WRITES_OFFSET >> 2;
 const ROLLBACKS = NS_ROLLBACKS_OFFSET >> 2;
 const RECOVERIES = NS_RECOVERIES_OFFSET >> 2;
 
+export interface DecodedValue {
+  entry: number;
+  stamp: number;
+  value: unknown;
+}
+
 /** A reader's fn returns this when what it read cannot be right; read() decides what it means. */
 export const RETRY = Symbol('retry');
 /** Thrown by a read inside snapshot() that saw an inconsistent state: the snapshot restarts. */
@@ -48,8 +54,8 @@ export class StoreCore {
   private readonly encoder = new TextEncoder();
   private readonly knownKeys = new Map<string, { bytes: Uint8Array; hash: number }>();
   /** Decoded values of this process, by key: reused while the entry is the same version. */
-  readonly decoded = new Map<string, { entry: number; stamp: number; value: unknown }>();
-  private readonly unsettled: Array<{ key: string; entry: number; stamp: number; value: unknown }> = [];
+  readonly decoded = new Map<string, DecodedValue>();
+  private readonly unsettled: Array<DecodedValue & { key: string; decoded: Map<string, DecodedValue> }> = [];
   private held = 0; // lock() depth of this object
   private snapshots = 0; // snapshot() depth
   private groupSequenceOdd = false;
@@ -286,15 +292,15 @@ export class StoreCore {
    * object shared by every read of that version in this process. Frozen, so that code that
    * mutates what get() returned fails loudly instead of believing it changed the store.
    */
-  decodeEntry(key: string, entry: number, stamp: number, at: number, length: number): unknown {
-    const known = this.decoded.get(key);
+  decodeEntry(key: string, entry: number, stamp: number, at: number, length: number, decoded = this.decoded): unknown {
+    const known = decoded.get(key);
     if (known !== undefined && known.entry === entry && known.stamp === stamp) return known.value;
     const value = this.decode(at, length);
     if (length <= DECODED_MAX_BYTES) {
       deepFreeze(value);
       // Kept only once the read that decoded it is validated (settle): bytes read while a
       // writer reused the block must not be served again.
-      this.unsettled.push({ key, entry, stamp, value });
+      this.unsettled.push({ key, entry, stamp, value, decoded });
     }
     return value;
   }
@@ -303,9 +309,9 @@ export class StoreCore {
   private settle(valid: boolean): void {
     if (this.unsettled.length === 0) return;
     if (valid) {
-      for (const decoded of this.unsettled) {
-        if (this.decoded.size >= DECODED_VALUES) this.decoded.clear();
-        this.decoded.set(decoded.key, decoded);
+      for (const item of this.unsettled) {
+        if (item.decoded.size >= DECODED_VALUES) item.decoded.clear();
+        item.decoded.set(item.key, item);
       }
     }
     this.unsettled.length = 0;
