@@ -37,11 +37,12 @@ export function startChild(fixture: string, args: string[] = [], env: NodeJS.Pro
       if (inbox.length > 0) return Promise.resolve(inbox.shift() as T);
       return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${fixture}: no message within ${timeoutMs} ms`)), timeoutMs);
+        // 'close', not 'exit': messages sent just before exiting are delivered before 'close'.
         const onExit = (code: number | null) => reject(new Error(`${fixture} exited (${code}) before sending a message`));
-        child.once('exit', onExit);
+        child.once('close', onExit);
         waiting.push((value) => {
           clearTimeout(timer);
-          child.off('exit', onExit);
+          child.off('close', onExit);
           resolve(value as T);
         });
       });

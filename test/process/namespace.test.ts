@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { Namespace } from '../../src/index.js';
+import { startChild } from '../helpers/child.js';
+import { uniqueName } from '../helpers/names.js';
+
+interface Outcome {
+  ok: boolean;
+  error?: string;
+  [key: string]: unknown;
+}
+
+async function start(configs: Array<Record<string, unknown>>): Promise<ReturnType<typeof startChild>[]> {
+  const children = configs.map((config) => startChild('ns-peer.mjs', [JSON.stringify(config)]));
+  await Promise.all(children.map((child) => child.message(20_000)));
+  for (const child of children) child.process.send('go');
+  return children;
+}
+
+async function finish(children: ReturnType<typeof startChild>[], timeoutMs = 120_000): Promise<Outcome[]> {
+  const outcomes = await Promise.all(children.map((child) => child.message<Outcome>(timeoutMs)));
+  await Promise.all(children.map((child) => child.exit(20_000)));
+  for (const outcome of outcomes) expect(outcome.error).toBeUndefined();
+  return outcomes;
+}
+
+describe('namespace across processes', () => {
+  it('model check: 4 processes x 50,000 random operations on 1,000 keys; every key holds its last committed write', async () => {
+    const name = uniqueName('model');
+    using ns = Namespace.open(name, { size: 8 << 20 });
+    const children = await start(
+      [1, 2, 3, 4].map((id) => ({ name, role: 'model', id, seed: id * 7919, ops: 50_000, keys: 1000 })),
+    );
+    const outcomes = await finish(children);
+    const last = new Map<string, [number, number]>();
+    let updates = 0;
+    for (const outcome of outcomes) {
+      updates += outcome.updates as number;
+      for (const [key, seq, op] of outcome.log as Array<[string, number, number]>) {
+        const known = last.get(key);
+        if (!known || known[0] < seq) last.set(key, [seq, op]);
+      }
+    }
+    const seqs = new Set<number>();
+    for (const outcome of outcomes) for (const [, seq] of outcome.log as Array<[string, number, number]>) seqs.add(seq);
+    expect(seqs.size).toBe(outcomes.reduce((sum, outcome) => sum + (outcome.log as unknown[]).length, 0)); // a total order
+    for (const [key, [seq, op]] of last) {
+      const value = ns.get(key) as { seq: number } | undefined;
+      if (op === 0) expect(value, key).toBeUndefined();
+      else expect(value?.seq, key).toBe(seq);
+    }
+    expect(ns.get('counter')).toBe(updates);
+    ns.verify();
+    ns.destroy();
+  });
+
+  it('the tied interface: ns.vars.foo = "hello" in one process, ns.vars.foo in another', async () => {
+    const name = uniqueName('vars');
+    using ns = Namespace.open(name, { size: 1 << 20 });
+    ns.vars.gone = 'soon';
+    const [outcome] = await finish(await start([{ name, role: 'vars' }]));
+    expect(outcome!.keys).toEqual(['answer', 'foo', 'nested']);
+    expect(ns.vars.foo).toBe('hello');
+    expect(ns.vars.answer).toBe(42);
+    expect(ns.vars.nested).toEqual({ list: [1, 2, 3], when: new Date(1000) });
+    expect('gone' in ns.vars).toBe(false);
+    ns.destroy();
+  });
+
+  it('atomic groups: a reader process never sees half of a withLock() group (100,000 checks)', async () => {
+    const name = uniqueName('groups');
+    using ns = Namespace.open(name, { size: 4 << 20 });
+    ns.withLock(() => {
+      ns.set('a', -1);
+      ns.set('b', -1);
+    });
+    const writer = await start([{ name, role: 'group-writer' }]);
+    const reader = await start([{ name, role: 'group-reader', count: 100_000 }]);
+    const [read] = await finish(reader);
+    writer[0]!.process.send('stop');
+    const [written] = await finish(writer);
+    expect(read!.halves).toBe(0);
+    expect(read!.changes as number).toBeGreaterThan(10); // the reader really saw the writer move
+    expect(written!.groups as number).toBeGreaterThan(100);
+    ns.verify();
+    ns.destroy();
+  });
+
+  it('one cache shared by processes', async () => {
+    const name = uniqueName('cache');
+    using ns = Namespace.open(name, { size: 4 << 20 });
+    const cache = ns.cache('shared', { maxEntries: 100 });
+    const outcomes = await finish(await start([1, 2].map((id) => ({ name, role: 'cache', cache: 'shared', id }))));
+    expect(outcomes.map((outcome) => outcome.hits)).toEqual([50, 50]);
+    expect(cache.size).toBe(50);
+    expect(cache.stats().hits).toBeGreaterThanOrEqual(100);
+    ns.destroy();
+  });
+
+  it('a namespace channel carries values larger than its ring through the heap, and frees them', async () => {
+    const name = uniqueName('large');
+    using ns = Namespace.open(name, { size: 4 << 20 });
+    const channel = ns.channel('big', { capacity: 4096 });
+    const before = ns.inspect().heap.used;
+    const children = await start([{ name, role: 'large', channel: 'big', count: 40 }]);
+    for (let i = 0; i < 40; i++) {
+      const message = (await channel.receive({ timeout: 20_000 })) as { i: number; blob: Uint8Array };
+      expect(message.i).toBe(i);
+      expect(message.blob.length).toBe(50_000);
+      expect(message.blob.every((byte) => byte === (i & 0xff))).toBe(true);
+    }
+    await finish(children);
+    expect(ns.inspect().heap.used).toBe(before);
+    ns.verify();
+    ns.destroy();
+  });
+});
