@@ -120,8 +120,8 @@ export class Namespace {
     const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec), options.autolock, options.timeout);
     this.core = core;
     this.codecOption = options.codec;
-    this.variables = new HashTable(buffer, NS_VARIABLES_TABLE_OFFSET, heap, journal);
-    this.directory = new Directory(core, new HashTable(buffer, NS_DIRECTORY_TABLE_OFFSET, heap, journal));
+    this.variables = core.table(NS_VARIABLES_TABLE_OFFSET);
+    this.directory = new Directory(core, core.table(NS_DIRECTORY_TABLE_OFFSET));
     this.large = {
       limit: heap.maxAllocation,
       store: (bytes) =>
@@ -131,7 +131,7 @@ export class Namespace {
           return offset;
         }),
       view: (offset, length) => core.bytes.subarray(offset, offset + length),
-      free: (offset) => core.write(() => heap.free(offset)),
+      free: (offset) => core.write(() => core.freeLater(offset)),
     };
   }
 
@@ -289,11 +289,11 @@ export class Namespace {
   /** Runs fn holding the lock; its writes are seen all at once, or (if it throws) not at all. */
   withLock<T>(fn: () => T, options?: WaitOptionsArg): T {
     this.lock(options);
-    const mark = this.core.journal.mark();
+    const savepoint = this.core.savepoint();
     try {
       return fn();
     } catch (error) {
-      this.core.journal.undoTo(mark);
+      this.core.undoTo(savepoint);
       throw error;
     } finally {
       this.unlock();
@@ -360,7 +360,7 @@ export class Namespace {
     const core = this.core;
     const { offset } = this.directory.findOrCreate(name, 'cache', CACHE_OBJECT_LENGTH, (at) => {
       initializeCache(core.all, new Float64Array(core.buffer, 0, core.buffer.byteLength >> 3), at, parsed);
-      new HashTable(core.buffer, at + CACHE_TABLE_OFFSET, core.heap, core.journal).create();
+      core.table(at + CACHE_TABLE_OFFSET).create();
     });
     const cache = new Cache<T>(name, core, offset);
     this.caches.set(name, cache as Cache);
@@ -406,7 +406,7 @@ export class Namespace {
     try {
       const tables = [this.variables, this.directory.table];
       for (const entry of this.directory.list()) {
-        if (entry.kind === 'cache') tables.push(new HashTable(this.core.buffer, entry.offset + CACHE_TABLE_OFFSET, this.core.heap, this.core.journal));
+        if (entry.kind === 'cache') tables.push(this.core.table(entry.offset + CACHE_TABLE_OFFSET));
       }
       verifyNamespace(this.core, tables);
     } finally {

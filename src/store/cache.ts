@@ -78,7 +78,7 @@ export class Cache<T = unknown> {
     private readonly core: StoreCore,
     private readonly at: number,
   ) {
-    this.table = new HashTable(core.buffer, at + CACHE_TABLE_OFFSET, core.heap, core.journal);
+    this.table = core.table(at + CACHE_TABLE_OFFSET);
     this.f64 = new Float64Array(core.buffer, 0, core.buffer.byteLength >> 3);
   }
 

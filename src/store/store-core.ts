@@ -20,7 +20,7 @@ import { parseWaitOptions, type WaitOptionsArg } from '../sync/wait-options.js';
 import type { Waiter } from '../sync/waiter.js';
 import type { SharedHeap } from './heap.js';
 import type { Journal } from './journal.js';
-import { hashBytes, INCONSISTENT } from './table.js';
+import { HashTable, hashBytes, INCONSISTENT } from './table.js';
 
 const SEQUENCE = NS_SEQUENCE_OFFSET >> 2;
 const STAMPS = NS_STAMPS_OFFSET >> 2;
@@ -57,6 +57,7 @@ export class StoreCore {
   readonly decoded = new Map<string, DecodedValue>();
   private readonly unsettled: Array<DecodedValue & { key: string; decoded: Map<string, DecodedValue> }> = [];
   private held = 0; // lock() depth of this object
+  private readonly pendingFrees: number[] = [];
   private snapshots = 0; // snapshot() depth
   private groupSequenceOdd = false;
 
@@ -149,8 +150,44 @@ export class StoreCore {
   }
 
   private endGroup(): void {
+    this.flushFrees();
     this.journal.commit();
     if (this.groupSequenceOdd) this.sequenceEnd();
+  }
+
+  /**
+   * Frees a heap block at the end of the current write, not now. Blocks written during a
+   * write are not journaled (undoing their allocation suffices); if a block freed early in a
+   * write could be handed out again later in the same write, its bytes would be overwritten
+   * without a journal, and a rollback would bring back a block full of someone else's bytes.
+   */
+  freeLater(offset: number): void {
+    if (this.held === 0) {
+      this.heap.free(offset);
+      return;
+    }
+    this.pendingFrees.push(offset);
+  }
+
+  private flushFrees(): void {
+    const frees = this.pendingFrees;
+    for (let i = 0; i < frees.length; i++) this.heap.free(frees[i]!);
+    frees.length = 0;
+  }
+
+  /** The table whose header is at `headerOffset`, freeing through freeLater. */
+  table(headerOffset: number): HashTable {
+    return new HashTable(this.buffer, headerOffset, this.heap, this.journal, (offset) => this.freeLater(offset));
+  }
+
+  /** A point a failed group can be undone back to (journal and pending frees). */
+  savepoint(): { journal: number; frees: number } {
+    return { journal: this.journal.mark(), frees: this.pendingFrees.length };
+  }
+
+  undoTo(point: { journal: number; frees: number }): void {
+    this.journal.undoTo(point.journal);
+    this.pendingFrees.length = point.frees;
   }
 
   /** Runs a write: autolocked unless a lock() group is open; all or nothing. */
@@ -161,10 +198,12 @@ export class StoreCore {
         this.groupSequenceOdd = true;
       }
       const mark = this.journal.mark();
+      const frees = this.pendingFrees.length;
       try {
         return fn();
       } catch (error) {
         this.journal.undoTo(mark);
+        this.pendingFrees.length = frees;
         throw error;
       }
     }
@@ -190,6 +229,7 @@ export class StoreCore {
   /** After taking the lock from a dead writer: undo its half-done write, settle the sequence. */
   repair(): void {
     Atomics.add(this.all, RECOVERIES, 1);
+    this.pendingFrees.length = 0;
     if (this.journal.rollback() > 0) Atomics.add(this.all, ROLLBACKS, 1);
     if ((Atomics.load(this.all, SEQUENCE) & 1) !== 0) this.sequenceEnd();
   }

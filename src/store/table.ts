@@ -69,6 +69,8 @@ export class HashTable {
     headerOffset: number,
     private readonly heap: SharedHeap,
     private readonly journal: Journal,
+    /** Frees a block when the current write ends (StoreCore.freeLater); heap.free by default. */
+    private readonly free: (offset: number) => void = (offset) => heap.free(offset),
   ) {
     this.all = new Int32Array(buffer, 0, buffer.byteLength >> 2);
     this.f64 = new Float64Array(buffer, 0, buffer.byteLength >> 3);
@@ -165,7 +167,7 @@ export class HashTable {
     if (old > 0) {
       replaced = this.entrySize(old);
       this.journal.write(all, slot + 1, entry); // SYNC POINT: readers now see the new value
-      this.heap.free(old);
+      this.free(old);
     } else {
       if (old === SLOT_DELETED) this.set(TABLE_TOMBSTONES_OFFSET, this.field(TABLE_TOMBSTONES_OFFSET) - 1);
       this.journal.write(all, slot, hash);
@@ -189,7 +191,7 @@ export class HashTable {
   private removeSlot(slot: number, entry: number): void {
     const size = this.entrySize(entry);
     this.journal.write(this.all, slot + 1, SLOT_DELETED); // SYNC POINT: the key is gone
-    this.heap.free(entry);
+    this.free(entry);
     this.set(TABLE_COUNT_OFFSET, this.field(TABLE_COUNT_OFFSET) - 1);
     this.set(TABLE_TOMBSTONES_OFFSET, this.field(TABLE_TOMBSTONES_OFFSET) + 1);
     this.set(TABLE_BYTES_OFFSET, this.field(TABLE_BYTES_OFFSET) - size);
@@ -301,7 +303,7 @@ export class HashTable {
     this.set(TABLE_CAPACITY_OFFSET, next);
     this.set(TABLE_SLOTS_OFFSET, slots); // SYNC POINT: readers switch to the new slots
     this.set(TABLE_TOMBSTONES_OFFSET, 0);
-    this.heap.free(oldSlots);
+    this.free(oldSlots);
   }
 
   private keyMatches(entry: number, key: Uint8Array, keyLength: number): number {
