@@ -9,7 +9,7 @@ import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/cha
 import { encodeValue, resolveCodec, type CodecOption } from './channel/codec.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
-import { InvalidArgValueError, SectionNotFoundError } from './errors.js';
+import { InvalidArgValueError, MessageTooLargeError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
 import {
   NAMESPACE_MAGIC,
@@ -126,7 +126,12 @@ export class Namespace {
       limit: heap.maxAllocation,
       store: (bytes) =>
         core.write(() => {
-          const offset = heap.allocate(bytes.length);
+          if (bytes.length > heap.maxAllocation) throw new MessageTooLargeError(bytes.length, heap.maxAllocation, 'the namespace heap');
+          const offset = heap.tryAllocate(bytes.length);
+          if (offset < 0) {
+            const room = Math.max(0, heap.stats().largestFree - 16);
+            throw new MessageTooLargeError(bytes.length, room, 'the free space of the namespace heap now');
+          }
           core.bytes.set(bytes, offset);
           return offset;
         }),
