@@ -30,14 +30,24 @@ export function startChild(script, args, options = {}) {
   const exited = once(child, 'exit');
   return {
     child,
-    async result(timeoutMs = 120_000) {
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      try {
-        const [message] = await once(child, 'message');
-        return message;
-      } finally {
-        clearTimeout(timer);
-      }
+    /** The child's next message; rejects (and kills it) if it exits first or takes too long. */
+    result(timeoutMs = 300_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`${script} sent no result within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const onExit = (code, signal) => {
+          clearTimeout(timer);
+          reject(new Error(`${script} exited (${code ?? signal}) without a result`));
+        };
+        child.once('exit', onExit);
+        child.once('message', (message) => {
+          clearTimeout(timer);
+          child.off('exit', onExit);
+          resolve(message);
+        });
+      });
     },
     async exit(timeoutMs = 30_000) {
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

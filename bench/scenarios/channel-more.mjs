@@ -110,10 +110,12 @@ export default async function run({ quick }) {
   rows.push({ group: 'objects through the default codec (msgpack)', name: `msgpack encode + decode alone (1 process, ${alone.bytesPerMessage.toFixed(0)} B)`, kind: 'peer', opsPerSec: alone.opsPerSec });
 
   const rounds = quick ? 5_000 : 50_000;
+  console.error('  objects done; round trips...');
   for (const [mode, label] of [['spin', 'spinning'], ['default', 'default (spin, then futex)'], ['async', 'async (loop spin, then doorbell)']]) {
     rows.push({ group: 'round trip through two channels, 64 B (2 processes)', name: `shmkit Channel, ${label}`, kind: 'shmkit', ...(await roundTrip(mode, rounds, rounds / 10)) });
   }
 
+  console.error('  round trips done; garbage...');
   const messages = quick ? 2_000_000 : 10_000_000;
   const gc = await garbage(messages);
   for (const side of ['producer', 'consumer']) {

@@ -6,19 +6,9 @@ import {
   RING_HEADER_LENGTH,
   RING_TAIL_OFFSET,
 } from '../../src/layout/ring.js';
+import { seededRandom } from '../helpers/random.js';
 
-/** xorshift32: the same trials on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state;
-  };
-}
+const random = seededRandom;
 
 const KINDS = ['spsc', 'mpsc', 'mpmc'] as const;
 const CAPACITY = 1024;

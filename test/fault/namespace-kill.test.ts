@@ -2,19 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Namespace } from '../../src/index.js';
 import { startChild } from '../helpers/child.js';
 import { uniqueName } from '../helpers/names.js';
+import { seededRandom } from '../helpers/random.js';
 
-/** xorshift32 for the kill delays: the same trials on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state;
-  };
-}
+const random = seededRandom;
 
 describe('a writer killed at any point', () => {
   it('200 seeded trials: verify() passes, every key holds an old or a new whole value, groups stay whole', async () => {

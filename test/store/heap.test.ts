@@ -8,19 +8,9 @@ import {
 } from '../../src/errors.js';
 import * as layout from '../../src/layout/heap.js';
 import { SharedHeap } from '../../src/store/heap.js';
+import { seededRandom } from '../helpers/random.js';
 
-/** xorshift32: the same sequence on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state;
-  };
-}
+const random = seededRandom;
 
 function freshHeap(byteLength = 64 * 1024): SharedHeap {
   const buffer = new SharedArrayBuffer(byteLength);
