@@ -74,9 +74,13 @@ describe('namespace across processes', () => {
       ns.set('b', -1);
     });
     const writer = await start([{ name, role: 'group-writer' }]);
-    const reader = await start([{ name, role: 'group-reader', count: 100_000 }]);
-    const [read] = await finish(reader);
-    writer[0]!.process.send('stop');
+    let read: Outcome | undefined;
+    try {
+      const reader = await start([{ name, role: 'group-reader', count: 100_000 }]);
+      [read] = await finish(reader);
+    } finally {
+      writer[0]!.process.send('stop');
+    }
     const [written] = await finish(writer);
     expect(read!.halves).toBe(0);
     expect(read!.changes as number).toBeGreaterThan(10); // the reader really saw the writer move
