@@ -41,10 +41,10 @@ export function startChild(script, args, options = {}) {
           clearTimeout(timer);
           reject(new Error(`${script} exited (${code ?? signal}) without a result`));
         };
-        child.once('exit', onExit);
+        child.once('close', onExit); // not 'exit': a last message can arrive after 'exit'
         child.once('message', (message) => {
           clearTimeout(timer);
-          child.off('exit', onExit);
+          child.off('close', onExit);
           resolve(message);
         });
       });
