@@ -9,7 +9,7 @@ import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/cha
 import { encodeValue, resolveCodec, type CodecOption } from './channel/codec.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
-import { InvalidArgValueError, MessageTooLargeError, SectionNotFoundError } from './errors.js';
+import { InvalidArgValueError, MessageTooLargeError, NamespaceFullError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
 import {
   NAMESPACE_MAGIC,
@@ -114,7 +114,12 @@ export class Namespace {
     if (Atomics.load(all, NS_MAGIC_OFFSET >> 2) !== NAMESPACE_MAGIC || all[NS_VERSION_OFFSET >> 2] !== NAMESPACE_VERSION) {
       throw new InvalidArgValueError(`section '${section.name}' does not hold a namespace of this version`);
     }
-    const journal = new Journal(buffer, all[NS_JOURNAL_OFFSET_OFFSET >> 2]!, all[NS_JOURNAL_CAPACITY_OFFSET >> 2]!, () => journal.checkpoint());
+    const journal = new Journal(buffer, all[NS_JOURNAL_OFFSET_OFFSET >> 2]!, all[NS_JOURNAL_CAPACITY_OFFSET >> 2]!, () => {
+      throw new NamespaceFullError(
+        `this write or lock() group changes more than the journal holds (${journal.capacity} words); ` +
+          'split the group, or give the namespace a larger size (the journal grows with it)',
+      );
+    });
     const heap = new SharedHeap(buffer, all[NS_HEAP_OFFSET_OFFSET >> 2]!, all[NS_HEAP_LENGTH_OFFSET >> 2]!, journal);
     const mutex = new Mutex(buffer, NS_LOCK_OFFSET, section.waiter);
     const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec), options.autolock, options.timeout);

@@ -52,6 +52,18 @@ export class MpmcQueue extends MpscRing {
     this.abandonRead();
   }
 
+  /** Under the consumer lock, from the shared head: another consumer may be far ahead. */
+  override unblock(): boolean {
+    if (!this.consumerLock.tryLock()) return false;
+    try {
+      this.head = Atomics.load(this.header, HEAD);
+      this.publishedHead = this.head;
+      return super.unblock();
+    } finally {
+      this.consumerLock.unlock();
+    }
+  }
+
   override abandonRead(): void {
     if (!this.holding) return;
     this.holding = false;

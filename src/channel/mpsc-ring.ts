@@ -42,7 +42,6 @@ const LOCK_WAIT = { timeout: 30_000 };
 export class MpscRing extends RingBase {
   private readonly producerLock: Mutex;
   private readonly self: number;
-  private freeHeadCache: number;
   private claimAt = -1;
   private claimLength = 0;
   // consumer side
@@ -60,7 +59,6 @@ export class MpscRing extends RingBase {
     super(buffer, byteOffset, waiter, kind);
     this.producerLock = new Mutex(buffer, byteOffset + RING_PRODUCER_LOCK_OFFSET, waiter);
     this.self = ownerWord(waiter.identity.pid, waiter.identity.startTime);
-    this.freeHeadCache = Atomics.load(this.header, FREE_HEAD);
     this.head = Atomics.load(this.header, HEAD);
     this.publishedHead = this.head;
     this.publishEvery = this.capacity >> 3;
@@ -77,13 +75,10 @@ export class MpscRing extends RingBase {
       if ((at & 7) !== 0) this.corrupt(`tail ${tail >>> 0} is not 8-byte aligned`);
       const toEnd = this.capacity - at;
       const needed = size <= toEnd ? size : toEnd + size;
-      // The cached free head may be stale by more than a lap (other producers moved the
-      // tail): any doubt means re-reading it, and only the fresh value is checked strictly.
-      const cachedUsed = (tail - this.freeHeadCache) | 0;
-      if (cachedUsed < 0 || needed > this.capacity - cachedUsed) {
-        this.freeHeadCache = Atomics.load(this.header, FREE_HEAD);
-        if (needed > this.capacity - this.used(tail, this.freeHeadCache)) return -1;
-      }
+      // Read under the lock every time: a cached copy can be stale by whole laps of 2^32
+      // bytes in a producer that sat idle, and wrap into a plausible, wrong value.
+      const freeHead = Atomics.load(this.header, FREE_HEAD);
+      if (needed > this.capacity - this.used(tail, freeHead)) return -1;
       const words = this.words;
       if (size > toEnd) {
         Atomics.store(words, (at >> 2) + 1, RECORD_PADDING);
@@ -125,7 +120,15 @@ export class MpscRing extends RingBase {
       }
       const type = Atomics.load(words, (at >> 2) + 1);
       if (type === RECORD_PADDING) {
-        if (size > this.capacity - at || (size & 7) !== 0) this.corrupt(`padding of ${size} bytes at offset ${at}`);
+        if (size < 8 || size >= this.capacity || size > this.capacity - at || (size & 7) !== 0) {
+          this.corrupt(`padding of ${size} bytes at offset ${at}`);
+        }
+        // Padding past the tail was written by a producer that died before moving the tail:
+        // not ours to skip (the next producer writes over it).
+        if (size > this.used(Atomics.load(this.header, TAIL), this.head)) {
+          this.publish();
+          return -1;
+        }
         this.head = (this.head + size) | 0;
         continue;
       }
@@ -144,6 +147,7 @@ export class MpscRing extends RingBase {
     this.head = (this.head + this.readSize) | 0;
     if (
       ((this.head - this.publishedHead) | 0) >= this.publishEvery ||
+      this.readType === RECORD_HEAP || // its heap block is freed next: a restart must not see it again
       Atomics.load(this.header, PRODUCERS_PARKED) > 0 ||
       Atomics.load(this.words, (this.head & this.mask) >> 2) <= 0
     ) {
@@ -197,12 +201,18 @@ export class MpscRing extends RingBase {
     if ((at & 7) !== 0) this.corrupt(`head ${this.head >>> 0} is not 8-byte aligned`);
     const size = Atomics.load(this.words, at >> 2);
     if (size >= 0) return false;
-    const owner = Atomics.load(this.words, (at >> 2) + 1) & ~OWNER_WAITERS_BIT;
-    if (this.waiter.isAlive(ownerPid(owner), ownerHash(owner))) return false;
     const skip = recordLength(-size - 8);
     if (skip > this.capacity - at) this.corrupt(`claim of ${-size} bytes at offset ${at}`);
-    Atomics.store(this.words, (at >> 2) + 1, RECORD_PADDING);
-    if (Atomics.compareExchange(this.words, at >> 2, size, skip) !== size) return false;
+    // A claim past the tail belongs to a producer that died before moving the tail: the next
+    // producer writes over it. Only claims inside [head, tail) are ours to skip.
+    if (skip > this.used(Atomics.load(this.header, TAIL), this.head)) return false;
+    const owner = Atomics.load(this.words, (at >> 2) + 1);
+    const identity = owner & ~OWNER_WAITERS_BIT;
+    if (this.waiter.isAlive(ownerPid(identity), ownerHash(identity))) return false;
+    // Owner word first (CAS): a live producer that re-claimed this spot with the same length
+    // has another owner word, so it cannot be mistaken for the dead claim.
+    if (Atomics.compareExchange(this.words, (at >> 2) + 1, owner, RECORD_PADDING) !== owner) return false;
+    Atomics.store(this.words, at >> 2, skip);
     this.unblocked++;
     return true;
   }

@@ -124,6 +124,7 @@ export class SpscRing extends RingBase {
     if (
       ((this.head - this.publishedHead) | 0) >= this.publishEvery ||
       this.head === this.tailCache ||
+      this.readType === RECORD_HEAP || // its heap block is freed next: a restart must not see it again
       Atomics.load(this.header, PRODUCERS_PARKED) > 0
     ) {
       this.publish();

@@ -114,7 +114,10 @@ class LinuxPlatform implements Platform {
   readonly name = 'linux';
   readonly pageSize: number;
   readonly canList = true;
-  readonly maxWatchedWords = FUTEX_WAITV_MAX;
+  /** 128 with futex_waitv (Linux 5.16+); 1 once a kernel without it has been seen. */
+  get maxWatchedWords(): number {
+    return this.waitvSupported ? FUTEX_WAITV_MAX : 1;
+  }
   readonly currentProcess: ProcessIdentity;
   private readonly syscalls: { futex: number; futexWaitv: number };
   private waitvSupported = true;

@@ -160,9 +160,9 @@ export class DoorbellHub {
   }
 
   private async loop(): Promise<void> {
-    const max = this.platform.maxWatchedWords;
     try {
       while (this.entries.size > 0) {
+        const max = this.platform.maxWatchedWords; // drops to 1 on kernels without futex_waitv
         // Read every doorbell first, then re-check the words: see the class comment.
         const watched: WatchedWord[] = [{ address: this.control!.address, expected: Atomics.load(this.controlWord!, 0) }];
         for (const entry of this.entries.values()) {

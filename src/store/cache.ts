@@ -7,9 +7,11 @@
  *   +8  ttl in ms (f64, 0 = none)
  *   +16 hits (i32) +20 misses (i32) +24 evictions (i32) +28 expirations (i32)   stats, atomic adds
  *   +32 table header (32 bytes, src/layout/namespace.ts)
+ *   +64 CLOCK hints: 4096 bytes, one per hash bucket (readers set, the sweep clears)
  *
- * Reads take no lock (like the variables): a hit sets the entry's reference bit, which the
- * CLOCK hand clears as it sweeps; an entry not referenced since the last sweep is evicted.
+ * Reads take no lock (like the variables): a hit sets its key's hint byte (by hash, in the
+ * cache object, never in an entry block that a writer may free), which the CLOCK hand clears
+ * as it sweeps; an entry whose hint is clear is evicted.
  * An expired entry reads as a miss and is removed by the next write that meets it.
  */
 import { MessageTooLargeError } from '../errors.js';
@@ -27,7 +29,9 @@ export const CACHE_MISSES_OFFSET = 20;
 export const CACHE_EVICTIONS_OFFSET = 24;
 export const CACHE_EXPIRATIONS_OFFSET = 28;
 export const CACHE_TABLE_OFFSET = 32;
-export const CACHE_OBJECT_LENGTH = CACHE_TABLE_OFFSET + TABLE_HEADER_LENGTH;
+export const CACHE_HINTS_OFFSET = CACHE_TABLE_OFFSET + TABLE_HEADER_LENGTH;
+export const CACHE_HINTS_LENGTH = 4096;
+export const CACHE_OBJECT_LENGTH = CACHE_HINTS_OFFSET + CACHE_HINTS_LENGTH;
 
 export interface CacheOptions {
   /** Most entries kept (default: no limit). */
@@ -72,6 +76,7 @@ export class Cache<T = unknown> {
   private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
   private readonly f64: Float64Array;
   private readonly decoded = new Map<string, DecodedValue>();
+  private readonly hints: Uint8Array;
 
   constructor(
     readonly name: string,
@@ -80,6 +85,7 @@ export class Cache<T = unknown> {
   ) {
     this.table = core.table(at + CACHE_TABLE_OFFSET);
     this.f64 = new Float64Array(core.buffer, 0, core.buffer.byteLength >> 3);
+    this.hints = new Uint8Array(core.buffer, at + CACHE_HINTS_OFFSET, CACHE_HINTS_LENGTH);
   }
 
   /** @internal the table, for verify() */
@@ -104,7 +110,7 @@ export class Cache<T = unknown> {
       if (entry === NOT_FOUND) return undefined;
       if (entry === INCONSISTENT || !this.table.read(entry, this.view)) return RETRY;
       if (this.view.expiresAt !== 0 && this.view.expiresAt <= now) return EXPIRED;
-      this.table.touch(entry);
+      HashTable.touch(this.hints, core.keyHash);
       return core.decodeEntry(key, entry, this.table.stamp(entry), this.view.valueAt, this.view.valueLength, this.decoded) as T;
     });
     if (result === undefined || result === EXPIRED) {
@@ -141,6 +147,7 @@ export class Cache<T = unknown> {
     core.write(() => {
       core.encodeKey(key); // the key buffer is shared; the lock wait may have run other code
       this.table.put(core.key, core.keyLength, core.keyHash, bytes, ttl > 0 && ttl !== Infinity ? now + ttl : 0, 0, core.nextStamp());
+      HashTable.touch(this.hints, core.keyHash);
       this.evict(now);
     });
   }
@@ -181,7 +188,7 @@ export class Cache<T = unknown> {
     const maxEntries = this.word(CACHE_MAX_ENTRIES_OFFSET);
     const maxBytes = this.word(CACHE_MAX_BYTES_OFFSET);
     while ((maxEntries !== 0 && this.table.count > maxEntries) || (maxBytes !== 0 && this.table.byteSize > maxBytes)) {
-      if (!this.table.evictOne(now)) break;
+      if (!this.table.evictOne(now, this.hints)) break;
       this.count(CACHE_EVICTIONS_OFFSET);
     }
   }

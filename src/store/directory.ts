@@ -4,7 +4,7 @@
  * A directory entry's value is 12 bytes: kind (u32), buffer offset (u32), length (u32).
  * Objects are never freed while the namespace exists.
  */
-import { KindMismatchError } from '../errors.js';
+import { InvalidArgValueError, KindMismatchError } from '../errors.js';
 import { validateName } from '../validate.js';
 import { RETRY, type StoreCore } from './store-core.js';
 import { HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
@@ -42,6 +42,11 @@ export class Directory {
     if (found) return { offset: this.check(found, name, kind), created: false };
     if (!create) throw new KindMismatchError(`no ${kind} named '${name}' exists in this namespace`);
     const core = this.core;
+    if (core.holdsLock) {
+      // A group that throws is undone, object and all, while the caller would keep a handle
+      // into freed memory. Objects are made outside groups.
+      throw new InvalidArgValueError(`create ${kind} '${name}' outside lock() / withLock() groups`);
+    }
     return core.write(() => {
       const again = this.lookup(name); // someone may have created it while we waited
       if (again) return { offset: this.check(again, name, kind), created: false };
@@ -88,8 +93,10 @@ export class Directory {
     const at = this.view.valueAt;
     const words = new DataView(this.core.buffer, at, 12);
     const kind = OBJECT_KINDS[words.getUint32(0, true)];
-    if (!kind) return undefined;
-    return { name, kind, offset: words.getUint32(4, true), length: words.getUint32(8, true) };
+    const offset = words.getUint32(4, true);
+    const length = words.getUint32(8, true);
+    if (!kind || offset % OBJECT_ALIGNMENT !== 0 || offset + length > this.core.bytes.length) return undefined;
+    return { name, kind, offset, length };
   }
 
   private check(entry: DirectoryEntry | typeof RETRY, name: string, kind: ObjectKind): number {

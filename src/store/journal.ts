@@ -12,11 +12,11 @@
  *
  * Layout (at `byteOffset`, `capacity` entries):
  *   +0  count (i32): entries in the log; 0 = nothing to undo
- *   +4  overflowed (i32): diagnostics
+ *   +4  reserved (i32)
  *   +8  entries: capacity x { word index (i32), old value (i32) }
  *
- * A group of writes too large for the log is committed in steps (checkpoint): after a crash
- * such a group is partly applied, but each key still holds its old or its new value.
+ * A write or group too large for the log fails with NamespaceFullError and is undone: the
+ * log is never emptied before the operation ends, or a rollback could not restore it whole.
  */
 export const JOURNAL_HEADER_LENGTH = 8;
 export const JOURNAL_ENTRY_LENGTH = 8;
@@ -82,12 +82,6 @@ export class Journal {
     this.active = false;
   }
 
-  /** Empties the log mid-operation (a group too large for it); see the class comment. */
-  checkpoint(): void {
-    this.count = 0;
-    Atomics.store(this.log, 0, 0);
-    Atomics.add(this.log, 1, 1);
-  }
 
   /** A point to undo back to (undoTo), for one failed write inside a group. */
   mark(): number {
@@ -96,6 +90,7 @@ export class Journal {
 
   /** Undoes the entries made since `mark`, newest first, and keeps the rest. */
   undoTo(mark: number): void {
+    mark = Math.max(0, Math.min(mark, this.count));
     for (let i = this.count - 1; i >= mark; i--) {
       const global = this.log[2 + i * 2]!;
       if (global >= 0 && global < this.all.length) this.all[global] = this.log[3 + i * 2]!;
@@ -106,7 +101,7 @@ export class Journal {
 
   /** Undoes what a dead writer left, newest first. Returns how many words were restored. */
   rollback(): number {
-    const count = Atomics.load(this.log, 0);
+    const count = Math.max(0, Math.min(this.capacity, Atomics.load(this.log, 0))); // a damaged count must not run away
     for (let i = count - 1; i >= 0; i--) {
       const global = this.log[2 + i * 2]!;
       if (global >= 0 && global < this.all.length) this.all[global] = this.log[3 + i * 2]!;

@@ -140,13 +140,26 @@ export class StoreCore {
   unlock(): void {
     if (this.held === 0) throw new NotLockedError('unlock() without a matching lock()');
     if (--this.held > 0) return;
-    this.endGroup();
-    this.mutex.unlock();
+    try {
+      this.endGroup();
+    } catch (error) {
+      // The group could not be finished (damaged memory met while freeing): undo all of it
+      // rather than leave the lock held and the sequence odd for every other process.
+      this.journal.undoTo(0);
+      this.pendingFrees.length = 0;
+      this.journal.commit();
+      if (this.groupSequenceOdd) this.sequenceEnd();
+      throw error;
+    } finally {
+      this.mutex.unlock();
+    }
   }
 
   private beginGroup(): void {
     this.journal.begin();
     this.groupSequenceOdd = false;
+    // Odd with the lock free can only be damage; readers would wait forever on it.
+    if ((Atomics.load(this.all, SEQUENCE) & 1) !== 0 && this.journal.pending === 0) this.sequenceEnd();
   }
 
   private endGroup(): void {
@@ -166,6 +179,7 @@ export class StoreCore {
       this.heap.free(offset);
       return;
     }
+    this.heap.sizeOf(offset); // a bad offset fails now, inside the write, where undo works
     this.pendingFrees.push(offset);
   }
 
@@ -294,7 +308,8 @@ export class StoreCore {
         result = fn();
       } catch (error) {
         this.settle(false);
-        if (error === SNAPSHOT_RETRY || Atomics.load(this.all, SEQUENCE) !== before) continue;
+        if (Atomics.load(this.all, SEQUENCE) !== before) continue;
+        if (error === SNAPSHOT_RETRY) throw new CorruptHeapError('a namespace table is inconsistent (damaged memory)');
         throw error;
       } finally {
         this.snapshots--;

@@ -138,9 +138,13 @@ export class HashTable {
     return this.all[(entry + ENTRY_STAMP_OFFSET) >> 2]!;
   }
 
-  /** Marks an entry recently used (CLOCK). Readers may do this without the lock. */
-  touch(entry: number): void {
-    this.all[(entry + ENTRY_REFERENCED_OFFSET) >> 2] = 1;
+  /**
+   * Marks a key recently used (CLOCK), in `hints` (a byte array that is never freed, indexed
+   * by hash): readers do this without the lock, so it must not touch an entry block, which a
+   * writer may free and hand out again while the reader still holds its offset.
+   */
+  static touch(hints: Uint8Array, hash: number): void {
+    hints[hash & (hints.length - 1)] = 1;
   }
 
   /**
@@ -155,7 +159,7 @@ export class HashTable {
     all[(entry + ENTRY_KEY_LENGTH_OFFSET) >> 2] = keyLength;
     all[(entry + ENTRY_VALUE_LENGTH_OFFSET) >> 2] = value.length;
     this.f64[(entry + ENTRY_EXPIRES_OFFSET) >> 3] = expiresAt;
-    all[(entry + ENTRY_REFERENCED_OFFSET) >> 2] = 1;
+    all[(entry + ENTRY_REFERENCED_OFFSET) >> 2] = 0; // reserved (CLOCK hints live outside entries)
     all[(entry + ENTRY_TYPE_OFFSET) >> 2] = type;
     all[(entry + ENTRY_STAMP_OFFSET) >> 2] = stamp;
     this.bytes.set(key.subarray(0, keyLength), entry + ENTRY_HEADER_LENGTH);
@@ -223,7 +227,7 @@ export class HashTable {
    * was not referenced since the last sweep (or an expired one). Under the lock, journaled.
    * Returns false if the table is empty.
    */
-  evictOne(now: number): boolean {
+  evictOne(now: number, hints: Uint8Array): boolean {
     const slots = this.field(TABLE_SLOTS_OFFSET);
     const capacity = this.field(TABLE_CAPACITY_OFFSET);
     if (this.field(TABLE_COUNT_OFFSET) === 0) return false;
@@ -233,9 +237,9 @@ export class HashTable {
       const entry = this.all[slot + 1]!;
       if (entry <= 0) continue;
       const expires = this.f64[(entry + ENTRY_EXPIRES_OFFSET) >> 3]!;
-      const referenced = ENTRY_REFERENCED_OFFSET + entry;
-      if ((expires === 0 || expires > now) && this.all[referenced >> 2] !== 0) {
-        this.all[referenced >> 2] = 0; // a hint, not state: need not be journaled
+      const hint = this.all[slot]! & (hints.length - 1);
+      if ((expires === 0 || expires > now) && hints[hint] !== 0) {
+        hints[hint] = 0; // a hint, not state: need not be journaled
         continue;
       }
       this.removeSlot(slot, entry);
@@ -296,7 +300,9 @@ export class HashTable {
       const entry = this.all[(oldSlots >> 2) + i * 2 + 1]!;
       if (entry <= 0) continue;
       let j = hash & mask;
-      while (this.all[(slots >> 2) + j * 2 + 1] !== SLOT_EMPTY) j = (j + 1) & mask;
+      for (let probe = 0; this.all[(slots >> 2) + j * 2 + 1] !== SLOT_EMPTY; probe++, j = (j + 1) & mask) {
+        if (probe === next) throw new CorruptHeapError('a table has more live entries than its count says');
+      }
       this.all[(slots >> 2) + j * 2] = hash; // a fresh block: not journaled
       this.all[(slots >> 2) + j * 2 + 1] = entry;
     }

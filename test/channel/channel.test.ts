@@ -239,3 +239,24 @@ describe('readInto', () => {
     expect(rx.readIntoSync(new Uint8Array(9), { timeout: 100 })).toBe(9); // still there
   });
 });
+
+describe('a producer that died between writing padding and moving the tail', () => {
+  it('leaves padding past the tail that the consumer does not skip; the next producer writes over it', async () => {
+    const [tx, rx, sab] = onSab('mpsc', 1024, 'raw');
+    // Fill to near the end so the next message needs padding at the wrap.
+    for (let i = 0; i < 14; i++) expect(tx.tryWrite(new Uint8Array(56))).toBe(true); // 14 x 64 = 896 bytes
+    for (let i = 0; i < 14; i++) expect(rx.tryRead()).toHaveLength(56);
+    const layout = await import('../../src/layout/ring.js');
+    const words = new Int32Array(sab, layout.RING_HEADER_LENGTH, 1024 / 4);
+    const tail = new Int32Array(sab)[layout.RING_TAIL_OFFSET >> 2]!;
+    expect(tail).toBe(896);
+    // The dead producer's padding: committed, but the tail never moved past it.
+    words[(896 >> 2) + 1] = layout.RECORD_PADDING;
+    Atomics.store(words, 896 >> 2, 128);
+    expect(rx.tryRead()).toBeUndefined(); // not skipped: head stays at the tail
+    expect(tx.tryWrite(new Uint8Array([7, 7, 7]))).toBe(true); // claims the same spot, over the stale padding
+    expect([...rx.tryRead()!]).toEqual([7, 7, 7]);
+    expect(tx.tryWrite(new Uint8Array([8]))).toBe(true);
+    expect([...rx.tryRead()!]).toEqual([8]);
+  });
+});

@@ -244,3 +244,37 @@ describe('Cache', () => {
     ns.destroy();
   });
 });
+
+describe('review fixes', () => {
+  it('a group too large for the journal fails with NamespaceFullError and is undone whole', () => {
+    using ns = Namespace.open(uniqueName('biggroup'), { size: 256 * 1024 });
+    for (let i = 0; i < 50; i++) ns.set(`base${i}`, i);
+    expect(() =>
+      ns.withLock(() => {
+        for (let i = 0; i < 400; i++) ns.set(`g${i}`, 'x'.repeat(50));
+      }),
+    ).toThrow(NamespaceFullError);
+    expect(ns.size).toBe(50);
+    ns.verify();
+    expect(() =>
+      ns.withLock(() => {
+        for (let i = 0; i < 20; i++) ns.set(`g${i}`, i);
+        throw new Error('undo me');
+      }),
+    ).toThrow('undo me');
+    expect(ns.size).toBe(50);
+    ns.verify();
+    ns.destroy();
+  });
+
+  it('named objects are not created inside a group (an undone group would free them under a live handle)', () => {
+    using ns = open();
+    ns.mutex('made-outside');
+    ns.withLock(() => {
+      expect(ns.mutex('made-outside').isLocked).toBe(false); // finding one is fine
+      expect(() => ns.cache('inside')).toThrow(/outside lock/);
+    });
+    ns.verify();
+    ns.destroy();
+  });
+});
