@@ -25,26 +25,35 @@ export function lineUp(section, timeout = 30_000) {
   barrier.close();
 }
 
-export function startChild(script, args, options = {}) {
+/**
+ * Forks a child script. Its messages are queued from the start (a child may finish before
+ * anyone asks for its result); `collect: false` turns that off for children whose messages
+ * the caller consumes itself (the IPC peers), so the queue does not hold them all.
+ */
+export function startChild(script, args, { collect = true, ...options } = {}) {
   const child = fork(path.join(CHILDREN, script), args.map(String), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...options });
   const exited = once(child, 'exit');
+  const inbox = [];
+  const waiting = [];
+  if (collect) child.on('message', (message) => (waiting.length > 0 ? waiting.shift()(message) : inbox.push(message)));
   return {
     child,
     /** The child's next message; rejects (and kills it) if it exits first or takes too long. */
     result(timeoutMs = 300_000) {
+      if (inbox.length > 0) return Promise.resolve(inbox.shift());
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           child.kill('SIGKILL');
           reject(new Error(`${script} sent no result within ${timeoutMs} ms`));
         }, timeoutMs);
-        const onExit = (code, signal) => {
+        const onClose = (code, signal) => {
           clearTimeout(timer);
           reject(new Error(`${script} exited (${code ?? signal}) without a result`));
         };
-        child.once('close', onExit); // not 'exit': a last message can arrive after 'exit'
-        child.once('message', (message) => {
+        child.once('close', onClose); // not 'exit': a last message can arrive after 'exit'
+        waiting.push((message) => {
           clearTimeout(timer);
-          child.off('close', onExit);
+          child.off('close', onClose);
           resolve(message);
         });
       });

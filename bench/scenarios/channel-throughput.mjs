@@ -49,7 +49,7 @@ async function ipc(serialization, size, seconds) {
   const lineupName = `bench-tp-lineup-${process.pid}`;
   const lineup = createLineup(lineupName, 2, 0);
   try {
-    const producer = startChild('throughput-producer.mjs', [`ipc-${serialization}`, size, seconds, '-', lineupName], { serialization });
+    const producer = startChild('throughput-producer.mjs', [`ipc-${serialization}`, size, seconds, '-', lineupName], { serialization, collect: false });
     let count = 0;
     let started = 0;
     const finished = new Promise((resolve) => {

@@ -60,7 +60,7 @@ async function measure({ backend, op, target = '-', processes = 1, durationMs, w
 }
 
 function startClient(args, map) {
-  const handle = startChild('store-client.mjs', args);
+  const handle = startChild('store-client.mjs', args, { collect: false });
   const { child } = handle;
   let settleReady;
   let settleResult;
@@ -76,7 +76,7 @@ function startClient(args, map) {
     } else if (message.type === 'ready') settleReady.resolve();
     else if (message.type === 'result') settleResult.resolve(message);
   });
-  child.once('exit', (code, signal) => {
+  child.once('close', (code, signal) => { // 'close': a last message can arrive after 'exit'
     clearTimeout(timer);
     const error = new Error(`store-client ${args[1]} ${args[2]} exited (${signal ?? code}) before reporting`);
     settleReady.reject(error);

@@ -36,7 +36,7 @@ async function eventRoundTrip(mode, rounds, warmup) {
 }
 
 async function ipcRoundTrip(serialization, rounds, warmup) {
-  const { child, exit } = startChild('ipc-echo.mjs', [], { serialization });
+  const { child, exit } = startChild('ipc-echo.mjs', [], { serialization, collect: false });
   await new Promise((resolve) => child.once('message', resolve));
   const histogram = latencyHistogram();
   const message = { seq: 0 };
