@@ -92,7 +92,6 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   private readonly large: LargeMessageStore | undefined;
   private readonly handle = new Uint8Array(8);
   private readonly handleView = new DataView(this.handle.buffer);
-  private claimedLength = 0;
 
   constructor(
     buffer: ArrayBuffer | SharedArrayBuffer,
@@ -434,7 +433,6 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     const at = this.ring.tryClaim(length);
     if (at < 0) return undefined;
     this.claimed = at;
-    this.claimedLength = length;
     return this.ring.bytes.subarray(at, at + length);
   }
 
@@ -442,7 +440,6 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   commit(): void {
     if (this.claimed < 0) throw new CorruptChannelError('commit() without claim()');
     this.claimed = -1;
-    this.claimedLength = 0;
     this.ring.commit(RECORD_MESSAGE);
   }
 

@@ -58,7 +58,6 @@ export class FreeLists {
   /** Pushes a free block on the head of its list and marks the list non-empty. */
   link(block: number, size: number): void {
     const index = freeListIndex(size);
-    const words = this.words;
     const head = this.word(HEADS + index);
     if (head !== 0) this.checkListed(head, 0);
     this.put((block + BLOCK_NEXT_FREE_OFFSET) >> 2, head);
@@ -73,7 +72,6 @@ export class FreeLists {
   /** Takes a free block off its list; checks both links first, so damage is never spread. */
   unlink(block: number, size: number): void {
     const index = freeListIndex(size);
-    const words = this.words;
     const next = this.word((block + BLOCK_NEXT_FREE_OFFSET) >> 2);
     const prev = this.word((block + BLOCK_PREV_FREE_OFFSET) >> 2);
     if (prev === 0 ? this.word(HEADS + index) !== block : !this.isLinkTarget(prev, block, BLOCK_NEXT_FREE_OFFSET)) {

@@ -226,7 +226,6 @@ export class SharedHeap {
       this.lists.link(block + taken, rest);
     }
     this.writeTags(block, taken, BLOCK_ALLOCATED);
-    const words = this.words;
     this.put(USED, this.word(USED) + taken);
     this.put(FREE, this.word(FREE) - taken);
     this.put(ALLOCATED_BLOCKS, this.word(ALLOCATED_BLOCKS) + 1);
@@ -257,7 +256,6 @@ export class SharedHeap {
     if (rightSize !== 0) this.lists.unlink(right, rightSize);
     // 2. boundary tags that end up inside the merged block are erased, so a stale offset
     //    into it can never pass for a block (a second free of `offset` fails, see liveBlock)
-    const words = this.words;
     if (leftSize !== 0) {
       this.put((block >> 2) - 1, 0);
       this.put(block >> 2, 0);
@@ -323,7 +321,6 @@ export class SharedHeap {
   /** Header, tag, then footer of the block at heap offset `block`. */
   private writeTags(block: number, size: number, allocated: number): void {
     const header = size | allocated;
-    const words = this.words;
     this.put(block >> 2, header);
     this.put((block + BLOCK_TAG_OFFSET) >> 2, blockTag(block, header));
     this.put(((block + size) >> 2) - 1, header);

@@ -29,7 +29,7 @@ export class Journal {
 
   constructor(
     buffer: ArrayBuffer | SharedArrayBuffer,
-    private readonly byteOffset: number,
+    byteOffset: number,
     readonly capacity: number,
     private readonly onFull: () => void,
   ) {

@@ -7,7 +7,6 @@ import {
   NamespaceFullError,
   NotLockedError,
   SectionNotFoundError,
-  TimeoutError,
   UnserializableValueError,
 } from '../../src/index.js';
 import { uniqueName } from '../helpers/names.js';
