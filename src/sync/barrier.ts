@@ -112,13 +112,16 @@ export class Barrier {
     const wait = parseWaitOptions(options, 'Barrier.waitAsync');
     const arrival = this.arrive();
     if (arrival.opened) return arrival.index;
+    // The deadline is this method's (slice() breaks the barrier when it passes); the park
+    // itself only waits out one slice, so it never throws a plain TimeoutError.
+    const oneSlice: ParsedWait = { ...wait, timeout: Infinity, deadline: Infinity };
     Atomics.add(this.words, WAITERS, 1);
     try {
       let slice = FIRST_PARK_SLICE_MS;
       for (;;) {
         if (this.passed(arrival.generation)) return arrival.index;
         const left = this.slice(wait, slice);
-        const result = await parkAsync(this.waiter, this.generationOffset, arrival.generation, wait, 'Barrier.waitAsync', left);
+        const result = await parkAsync(this.waiter, this.generationOffset, arrival.generation, oneSlice, 'Barrier.waitAsync', left);
         slice = this.afterPark(result, slice);
       }
     } finally {
