@@ -30,6 +30,7 @@ import { validateKnownKeys, validateObject } from '../validate.js';
 import { DEFAULT_CAPACITY } from './channel.js';
 import { encodeValue, resolveCodec, type Codec, type CodecOption } from './codec.js';
 import { validateCapacity } from './ring-base.js';
+import { pauseHook } from '../sync/pause-points.js';
 
 const TAIL_INTENT = BROADCAST_TAIL_INTENT_OFFSET >> 2;
 const TAIL = BROADCAST_TAIL_OFFSET >> 2;
@@ -163,6 +164,7 @@ export class Broadcast<T = unknown> implements Disposable {
     this.words[(at >> 2) + 1] = RECORD_MESSAGE;
     this.words[(at >> 2) + 2] = sequence;
     this.words[at >> 2] = BROADCAST_RECORD_HEADER_LENGTH + payload.length;
+    pauseHook?.('broadcast.publish');
     Atomics.store(this.header, LATEST, tail);
     Atomics.store(this.header, TAIL, (tail + size) | 0); // SYNC POINT: the record is complete
     if (Atomics.load(this.header, READERS_PARKED) > 0) {

@@ -18,6 +18,7 @@
  * A write or group too large for the log fails with NamespaceFullError and is undone: the
  * log is never emptied before the operation ends, or a rollback could not restore it whole.
  */
+import { pauseHook } from '../sync/pause-points.js';
 export const JOURNAL_HEADER_LENGTH = 8;
 export const JOURNAL_ENTRY_LENGTH = 8;
 
@@ -70,6 +71,7 @@ export class Journal {
     // mapping, so the entry is there before the change it describes. (The crash we guard
     // against is SIGKILL, not power loss: a file-backed namespace is not a database.)
     this.log[0] = this.count;
+    pauseHook?.('store.journal');
     words[index] = value;
   }
 

@@ -21,6 +21,7 @@ import type { Waiter } from '../sync/waiter.js';
 import type { SharedHeap } from './heap.js';
 import type { Journal } from './journal.js';
 import { HashTable, hashBytes, INCONSISTENT } from './table.js';
+import { pauseHook } from '../sync/pause-points.js';
 
 const SEQUENCE = NS_SEQUENCE_OFFSET >> 2;
 const STAMPS = NS_STAMPS_OFFSET >> 2;
@@ -164,6 +165,7 @@ export class StoreCore {
 
   private endGroup(): void {
     this.flushFrees();
+    pauseHook?.('store.commit');
     this.journal.commit();
     if (this.groupSequenceOdd) this.sequenceEnd();
   }
@@ -276,6 +278,7 @@ export class StoreCore {
       let result: T | typeof RETRY;
       try {
         result = fn();
+        pauseHook?.('seqlock.read');
       } catch (error) {
         this.settle(false);
         if (Atomics.load(this.all, SEQUENCE) !== before) continue; // read torn data: retry

@@ -28,6 +28,7 @@ import {
   type WaitOptionsArg,
 } from './wait-options.js';
 import type { Waiter } from './waiter.js';
+import { pauseHook } from './pause-points.js';
 
 export interface LockGrant {
   /** True when the previous owner died holding the lock: check what it guards. */
@@ -94,6 +95,7 @@ export class Mutex {
   tryLock(): boolean {
     if (Atomics.compareExchange(this.words, OWNER, 0, this.self) !== 0) return false;
     Atomics.store(this.words, THREAD, this.threadId);
+    pauseHook?.('mutex.acquired');
     return true;
   }
 
