@@ -27,6 +27,8 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_CHANNEL_CLOSED'
   | 'ERR_SHMKIT_MESSAGE_TOO_LARGE'
   | 'ERR_SHMKIT_CORRUPT_CHANNEL'
+  | 'ERR_SHMKIT_CHANNEL_BUSY'
+  | 'ERR_SHMKIT_CLAIM_REVOKED'
   | 'ERR_SHMKIT_UNSERIALIZABLE'
   | 'ERR_SHMKIT_KIND_MISMATCH'
   | 'ERR_SHMKIT_NOT_LOCKED'
@@ -208,6 +210,30 @@ export class CorruptChannelError extends ShmkitError {
   }
 }
 brand(CorruptChannelError);
+
+/**
+ * A second live consumer of an SPSC or MPSC ring, or a second live producer of an SPSC ring:
+ * refused before it reads or writes anything (the holder's successor may take over once the
+ * holder is dead or has closed its handle).
+ */
+export class ChannelBusyError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_CHANNEL_BUSY', message);
+  }
+}
+brand(ChannelBusyError);
+
+/**
+ * A zero-copy claim that the consumer turned into padding before commit(), because the
+ * liveness check said this process was dead (processes in different pid namespaces, say).
+ * The message was not sent; claim again.
+ */
+export class ClaimRevokedError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_CLAIM_REVOKED', message);
+  }
+}
+brand(ClaimRevokedError);
 
 /** A value the codec cannot encode; nothing was written. */
 export class UnserializableValueError extends ShmkitError {

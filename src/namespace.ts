@@ -298,7 +298,7 @@ export class Namespace {
     const { offset } = this.directory.findOrCreate(name, 'channel', ringLength(capacity), (at) =>
       initializeRing(this.core.buffer, at, capacity, kind),
     );
-    return new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption, largeMessages: this.large });
+    return this.handOut(new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption, largeMessages: this.large }));
   }
 
   mailbox<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption } = {}): Channel<T> {
@@ -306,7 +306,7 @@ export class Namespace {
     const { offset } = this.directory.findOrCreate(name, 'mailbox', ringLength(capacity), (at) =>
       initializeRing(this.core.buffer, at, capacity, ringKindCode('mpsc')),
     );
-    return new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption, largeMessages: this.large });
+    return this.handOut(new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption, largeMessages: this.large }));
   }
 
   broadcast<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption } = {}): Broadcast<T> {
@@ -381,13 +381,26 @@ export class Namespace {
 
   // ---------------------------------------------------------------- lifetime
 
+  /**
+   * Remembers a channel handed out, so close() gives back its consumer / producer slot (a
+   * handle closed with its namespace must not keep a later handle of this process out).
+   */
+  private handOut<T>(channel: Channel<T>): Channel<T> {
+    if (this.channels.length >= 64) this.channels = this.channels.filter((ref) => ref.deref() !== undefined);
+    this.channels.push(new WeakRef(channel as Channel));
+    return channel;
+  }
+
+  private channels: Array<WeakRef<Channel>> = [];
+
   close(): void {
+    for (const ref of this.channels.splice(0)) ref.deref()?.disconnect();
     this.section.close();
   }
 
   /** Closes and removes the namespace. */
   destroy(): void {
-    this.section.close();
+    this.close();
     this.section.unlink();
   }
 

@@ -7,7 +7,7 @@
  * Standalone on its own section (Channel.create / open), or on any memory with a Waiter
  * (Channel.initialize + new Channel), such as a SharedArrayBuffer between worker threads.
  */
-import { ChannelClosedError, CorruptChannelError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
+import { ChannelClosedError, CorruptChannelError, InvalidArgTypeError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
 import { RECORD_HEAP, RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
 import { Section } from '../section/section.js';
 import {
@@ -61,6 +61,13 @@ function backOff(): void {
   backOffSink = x;
 }
 const BACK_OFF_ITERATIONS = 64;
+
+function checkBytes(bytes: unknown): void {
+  if (!(bytes instanceof Uint8Array)) {
+    const got = bytes === null ? 'null' : typeof bytes === 'object' ? (bytes.constructor?.name ?? 'an object') : typeof bytes;
+    throw new InvalidArgTypeError(`a raw message must be a Uint8Array (or Buffer), got ${got}; send() encodes other values`);
+  }
+}
 
 function spinsByTime(options: WaitOptionsArg): boolean {
   return typeof options !== 'object' || options.spin === undefined;
@@ -268,6 +275,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Copies `bytes` in as one message; false if full. Allocates nothing. */
   tryWrite(bytes: Uint8Array): boolean {
+    checkBytes(bytes);
     if (this.ring.closed) throw new ChannelClosedError();
     if (bytes.length > this.ring.maxPayload) {
       const handle = this.storeLarge(bytes);
@@ -285,6 +293,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   async write(bytes: Uint8Array, options?: WaitOptionsArg): Promise<void> {
+    checkBytes(bytes);
     if (bytes.length > this.ring.maxPayload) {
       const handle = this.storeLarge(bytes).slice();
       try {
@@ -317,6 +326,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   writeSync(bytes: Uint8Array, options?: WaitOptionsArg): void {
+    checkBytes(bytes);
     if (bytes.length > this.ring.maxPayload) {
       const handle = this.storeLarge(bytes).slice();
       try {
@@ -436,7 +446,11 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return this.ring.bytes.subarray(at, at + length);
   }
 
-  /** Publishes the message reserved by claim(). */
+  /**
+   * Publishes the message reserved by claim(). ClaimRevokedError if the consumer revoked the
+   * claim first (it judged this process dead: processes in different pid namespaces); the
+   * message was not sent.
+   */
   commit(): void {
     if (this.claimed < 0) throw new CorruptChannelError('commit() without claim()');
     this.claimed = -1;
@@ -553,8 +567,12 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     this.ring.close();
   }
 
-  /** Lets go of this process's mapping (standalone channels); the channel stays for others. */
+  /**
+   * Lets go of this handle: its consumer or producer slot (so another handle may take it) and,
+   * for standalone channels, this process's mapping. The channel stays for others.
+   */
   disconnect(): void {
+    this.ring.detach();
     this.section?.close();
   }
 

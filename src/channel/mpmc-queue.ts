@@ -64,6 +64,10 @@ export class MpmcQueue extends MpscRing {
     }
   }
 
+  override get lockRecoveries(): number {
+    return super.lockRecoveries + this.consumerLock.recoveries;
+  }
+
   override abandonRead(): void {
     if (!this.holding) return;
     this.holding = false;

@@ -1,27 +1,34 @@
 /**
  * MpscRing: many producers, one consumer. MpmcQueue (mpmc-queue.ts) adds many consumers.
  *
- * Claim, then commit: a producer holds the producer lock (a robust Mutex: a producer killed
- * holding it is recovered by the next) only to write its claim header (size < 0, type = its
- * owner word) and advance the tail. It copies its payload without the lock, then commits by
- * writing the type and storing size > 0. The consumer reads headers, never the tail: a
- * positive size is a whole record, 0 is "nothing yet", a negative size a claim in progress.
+ * Claim, then commit (header states: layout/ring.ts): a producer holds the producer lock (a
+ * robust Mutex: a producer killed holding it is recovered by the next) only to write its
+ * claim header (size < 0, its owner word with bit 31 set) and advance the tail. It copies its
+ * payload without the lock, then commits with one 64-bit CAS of the header from (claimed,
+ * owner) to (size > 0, type). The consumer reads headers, never the tail: a positive size is
+ * a whole record, 0 is "nothing yet", a negative size a claim in progress.
  *
  * A claim whose producer died before committing would block the consumer forever; unblock()
- * (called by the Channel when a park slice passes with the head still claimed) checks that
- * the owner word's process is dead and turns the record into padding: no committed record is
- * lost and the torn one is never delivered.
+ * (called by the Channel when a park slice passes with the head still claimed) reads the
+ * header as one 64-bit value, asks whether the owner is alive, and if not turns the record
+ * into padding with a 64-bit CAS from exactly the value it read. The owner stays in the
+ * header until the commit CAS, so a live claim is never mistaken for a dead one, and a commit
+ * that lands first makes the unblock CAS fail. A producer whose CAS fails was revoked (the
+ * liveness answer was wrong): tryCommit returns false and the copying paths claim again.
  *
  * Consumed bytes are zeroed before producers may reuse them (every claim starts on zeros).
  * The consumer publishes `head`, zeroes, then publishes `free head`; producers reuse space up
  * to `free head`. A consumer that dies in between leaves head != free head, and the next
- * consumer zeroes the gap again before anything else (repair()).
+ * consumer zeroes the gap again before anything else (repair()). One consumer at a time: it
+ * takes the consumer slot first (ring-slot.ts).
  */
-import { OWNER_WAITERS_BIT, ownerHash, ownerPid, ownerWord } from '../layout/owner.js';
+import { OWNER_HASH_MASK, OWNER_HASH_SHIFT, OWNER_PID_MASK, ownerWord } from '../layout/owner.js';
 import {
+  RECORD_CLAIM_BIT,
   RECORD_HEAP,
   RECORD_MESSAGE,
   RECORD_PADDING,
+  RING_CONSUMER_SLOT_OFFSET,
   RING_FREE_HEAD_OFFSET,
   RING_HEAD_OFFSET,
   RING_HEADER_LENGTH,
@@ -31,37 +38,70 @@ import {
   recordLength,
 } from '../layout/ring.js';
 import { Mutex } from '../sync/mutex.js';
+import { pauseHook } from '../sync/pause-points.js';
 import type { Waiter } from '../sync/waiter.js';
 import { PRODUCERS_PARKED, RingBase } from './ring-base.js';
+import { RingSlot } from './ring-slot.js';
 
 const TAIL = RING_TAIL_OFFSET >> 2;
 const HEAD = RING_HEAD_OFFSET >> 2;
 const FREE_HEAD = RING_FREE_HEAD_OFFSET >> 2;
 const LOCK_WAIT = { timeout: 30_000 };
+const PADDING_HIGH = BigInt(RECORD_PADDING) << 32n;
+
+/** The 64-bit header lane (size low, type or owner high) as BigInt64Array holds it. */
+function lane(size: number, high: number): bigint {
+  return BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(size >>> 0));
+}
 
 export class MpscRing extends RingBase {
   private readonly producerLock: Mutex;
-  private readonly self: number;
+  /** This process's owner word with the claim bit: the high word of every claim it makes. */
+  private readonly claimOwner: number;
+  /** The data area as 64-bit header lanes (index: byte offset >> 3). */
+  private readonly lanes: BigInt64Array;
   private claimAt = -1;
   private claimLength = 0;
+  // The lanes of the last (length, type) committed, kept: steady streams allocate no BigInt.
+  private laneLength = -1;
+  private laneType = -1;
+  private claimedLane = 0n;
+  private committedLane = 0n;
   // consumer side
   protected head: number;
   protected publishedHead: number;
-  private repaired = false;
+  private readonly consumerSlot: RingSlot | undefined;
+  protected consuming = false;
   private readonly publishEvery: number;
   readOffset = 0;
   readType = RECORD_MESSAGE;
   protected readSize = 0;
-  /** Claims of dead producers this object turned into padding. */
-  unblocked = 0;
 
   constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, waiter: Waiter, kind = RING_KIND_MPSC) {
     super(buffer, byteOffset, waiter, kind);
     this.producerLock = new Mutex(buffer, byteOffset + RING_PRODUCER_LOCK_OFFSET, waiter);
-    this.self = ownerWord(waiter.identity.pid, waiter.identity.startTime);
+    this.claimOwner = ownerWord(waiter.identity.pid, waiter.identity.startTime) | RECORD_CLAIM_BIT;
+    this.lanes = new BigInt64Array(buffer, byteOffset + RING_HEADER_LENGTH, this.capacity >> 3);
     this.head = Atomics.load(this.header, HEAD);
     this.publishedHead = this.head;
     this.publishEvery = this.capacity >> 3;
+    this.consumerSlot = kind === RING_KIND_MPSC ? new RingSlot(buffer, byteOffset + RING_CONSUMER_SLOT_OFFSET, waiter, 'consumer', 'mpsc') : undefined;
+  }
+
+  /**
+   * Before the first read: take the consumer slot, then finish what a consumer that died
+   * mid-publish left (repair). MpmcQueue has no slot and repairs under its consumer lock.
+   */
+  protected startConsuming(): void {
+    this.consumerSlot?.take();
+    this.consuming = true;
+    this.repair();
+  }
+
+  override detach(): void {
+    if (this.consuming) this.publish(); // what this handle consumed is not seen again
+    this.consuming = false;
+    this.consumerSlot?.release();
   }
 
   tryClaim(length: number): number {
@@ -86,29 +126,42 @@ export class MpscRing extends RingBase {
         tail = (tail + toEnd) | 0;
         at = 0;
       }
-      Atomics.store(words, (at >> 2) + 1, this.self); // who claimed it, for unblock()
+      Atomics.store(words, (at >> 2) + 1, this.claimOwner); // who claimed it, for unblock()
       Atomics.store(words, at >> 2, -(8 + length)); // SYNC POINT: claim visible before the tail moves
+      pauseHook?.('ring.claim.header');
       Atomics.store(this.header, TAIL, (tail + size) | 0);
       this.claimAt = at;
       this.claimLength = length;
-      return at + 8;
     } finally {
       lock.unlock();
     }
+    pauseHook?.('ring.claim.done');
+    return this.claimAt + 8;
   }
 
-  commit(type = RECORD_MESSAGE): void {
+  tryCommit(type = RECORD_MESSAGE): boolean {
     const at = this.claimAt;
-    Atomics.store(this.words, (at >> 2) + 1, type);
-    Atomics.store(this.words, at >> 2, 8 + this.claimLength); // SYNC POINT: publishes the record
+    if (at < 0) this.noClaim();
+    this.claimAt = -1;
+    const length = this.claimLength;
+    if (length !== this.laneLength || type !== this.laneType) {
+      this.laneLength = length;
+      this.laneType = type;
+      this.claimedLane = lane(-(8 + length), this.claimOwner);
+      this.committedLane = lane(8 + length, type);
+    }
+    pauseHook?.('ring.commit');
+    // SYNC POINT: publishes the record, header and payload, unless the consumer revoked it.
+    if (Atomics.compareExchange(this.lanes, at >> 3, this.claimedLane, this.committedLane) !== this.claimedLane) {
+      this.revoked++;
+      return false;
+    }
     this.signalData();
+    return true;
   }
 
   tryRead(): number {
-    if (!this.repaired) {
-      this.repaired = true;
-      this.repair(); // a consumer before us may have died mid-publish
-    }
+    if (!this.consuming) this.startConsuming();
     for (;;) {
       const at = this.head & this.mask;
       if ((at & 7) !== 0) this.corrupt(`head ${this.head >>> 0} is not 8-byte aligned`);
@@ -160,7 +213,9 @@ export class MpscRing extends RingBase {
     const head = this.head;
     const from = this.publishedHead;
     if (head === from) return;
+    this.consumerSlot?.check();
     Atomics.store(this.header, HEAD, head);
+    pauseHook?.('ring.publish');
     this.zero(from, head);
     this.publishedHead = head;
     Atomics.store(this.header, FREE_HEAD, head); // SYNC POINT: producers may claim the zeroed bytes
@@ -197,24 +252,33 @@ export class MpscRing extends RingBase {
 
   /** The head record's claim, if its producer is dead, becomes padding. */
   override unblock(): boolean {
+    if (!this.consuming) this.startConsuming();
     const at = this.head & this.mask;
     if ((at & 7) !== 0) this.corrupt(`head ${this.head >>> 0} is not 8-byte aligned`);
-    const size = Atomics.load(this.words, at >> 2);
-    if (size >= 0) return false;
+    if (Atomics.load(this.words, at >> 2) >= 0) return false; // committed, or nothing claimed
+    pauseHook?.('ring.unblock.look');
+    // One 64-bit read: the size and the owner of the same claim, never a type in its place.
+    const seen = Atomics.load(this.lanes, at >> 3);
+    const size = Number(BigInt.asIntN(32, seen));
+    const owner = Number(BigInt.asIntN(32, seen >> 32n));
+    if (size >= 0) return false; // committed since the first look
+    if ((owner & RECORD_CLAIM_BIT) === 0) this.corrupt(`claim of ${-size} bytes at offset ${at} without an owner`);
     const skip = recordLength(-size - 8);
     if (skip > this.capacity - at) this.corrupt(`claim of ${-size} bytes at offset ${at}`);
     // A claim past the tail belongs to a producer that died before moving the tail: the next
     // producer writes over it. Only claims inside [head, tail) are ours to skip.
     if (skip > this.used(Atomics.load(this.header, TAIL), this.head)) return false;
-    const owner = Atomics.load(this.words, (at >> 2) + 1);
-    const identity = owner & ~OWNER_WAITERS_BIT;
-    if (this.waiter.isAlive(ownerPid(identity), ownerHash(identity))) return false;
-    // Owner word first (CAS): a live producer that re-claimed this spot with the same length
-    // has another owner word, so it cannot be mistaken for the dead claim.
-    if (Atomics.compareExchange(this.words, (at >> 2) + 1, owner, RECORD_PADDING) !== owner) return false;
-    Atomics.store(this.words, at >> 2, skip);
+    if (this.waiter.isAlive(owner & OWNER_PID_MASK, (owner >>> OWNER_HASH_SHIFT) & OWNER_HASH_MASK)) return false;
+    pauseHook?.('ring.unblock');
+    // SYNC POINT: fails if the producer committed after all, or if the claim is another one.
+    if (Atomics.compareExchange(this.lanes, at >> 3, seen, PADDING_HIGH | BigInt(skip)) !== seen) return false;
     this.unblocked++;
     return true;
+  }
+
+  /** Times a lock of this ring (producer lock; MPMC: consumer lock too) was taken from a dead holder, by anyone. */
+  override get lockRecoveries(): number {
+    return this.producerLock.recoveries;
   }
 
   /** Byte offset of this ring's header in its buffer plus the header length (for tests). */

@@ -3,7 +3,15 @@
  * initialisation and the checks that turn damaged memory into CorruptChannelError.
  * Layout and invariants: src/layout/ring.ts.
  */
-import { CorruptChannelError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
+import {
+  ClaimRevokedError,
+  CorruptChannelError,
+  IncompatibleSectionError,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  MessageTooLargeError,
+  OutOfRangeError,
+} from '../errors.js';
 import {
   MAX_RING_CAPACITY,
   MIN_RING_CAPACITY,
@@ -19,6 +27,8 @@ import {
   RING_MAX_PAYLOAD_OFFSET,
   RING_PRODUCERS_PARKED_OFFSET,
   RING_SPACE_SIGNAL_OFFSET,
+  RING_VERSION,
+  RING_VERSION_OFFSET,
   maxPayloadLength,
   ringLength,
 } from '../layout/ring.js';
@@ -55,7 +65,14 @@ export function initializeRing(buffer: ArrayBuffer | SharedArrayBuffer, byteOffs
   header[RING_CAPACITY_OFFSET >> 2] = capacity;
   header[RING_KIND_OFFSET >> 2] = kind;
   header[RING_MAX_PAYLOAD_OFFSET >> 2] = maxPayloadLength(capacity);
+  header[RING_VERSION_OFFSET >> 2] = RING_VERSION;
   Atomics.store(header, RING_MAGIC_OFFSET >> 2, RING_MAGIC); // SYNC POINT: the header is ready
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
+  return typeof value;
 }
 
 export abstract class RingBase {
@@ -87,6 +104,12 @@ export abstract class RingBase {
     this.header = new Int32Array(buffer, byteOffset, RING_HEADER_LENGTH >> 2);
     if (Atomics.load(this.header, RING_MAGIC_OFFSET >> 2) !== RING_MAGIC) {
       throw new CorruptChannelError('no ring at this offset (bad magic): not initialised, or overwritten');
+    }
+    const version = this.header[RING_VERSION_OFFSET >> 2]!;
+    if (version !== RING_VERSION) {
+      throw new IncompatibleSectionError(
+        `the ring at this offset has ring format version ${version}; this shmkit reads version ${RING_VERSION} (made by another shmkit version: recreate it)`,
+      );
     }
     const capacity = this.header[RING_CAPACITY_OFFSET >> 2]!;
     try {
@@ -123,7 +146,11 @@ export abstract class RingBase {
     this.waiter.notify(this.base + RING_SPACE_SIGNAL_OFFSET, 0x7fff_ffff);
   }
 
+  /** A claim length must be a whole number of bytes the ring takes: caller bugs throw. */
   protected checkLength(length: number): void {
+    if ((length >>> 0) !== length) {
+      throw new OutOfRangeError(`a message length must be a non-negative integer, got ${String(length)}`);
+    }
     if (length > this.maxPayload) throw new MessageTooLargeError(length, this.maxPayload, `a ring of capacity ${this.capacity}`);
   }
 
@@ -143,6 +170,11 @@ export abstract class RingBase {
     }
   }
 
+  /** tryCommit with no claim pending: a caller bug, not damage. */
+  protected noClaim(): never {
+    throw new InvalidArgValueError('commit without a pending claim (claim first; each claim commits once)');
+  }
+
   protected corrupt(what: string): never {
     throw new CorruptChannelError(`ring corrupted: ${what}`);
   }
@@ -158,8 +190,11 @@ export abstract class RingBase {
 
   /** Reserves a record for `length` payload bytes; returns its payload offset in `bytes`, or -1 if full. */
   abstract tryClaim(length: number): number;
-  /** Publishes the record reserved by the last tryClaim. */
-  abstract commit(type?: number): void;
+  /**
+   * Publishes the record reserved by the last tryClaim; false if the consumer revoked the
+   * claim first (it became padding: nothing was sent, claim again).
+   */
+  abstract tryCommit(type?: number): boolean;
   /** Length of the next record's payload (its offset is `readOffset`), or -1 if none is ready. */
   abstract tryRead(): number;
   /** Consumes the record returned by the last tryRead. */
@@ -173,13 +208,35 @@ export abstract class RingBase {
     return false;
   }
 
-  /** Copies `bytes` in as one record; false if the ring is full. */
+  /** Claims of dead producers this handle turned into padding (0 unless someone died). */
+  unblocked = 0;
+  /** This handle's claims that a consumer revoked before commit (0 unless liveness erred). */
+  revoked = 0;
+
+  /** Times a lock of this ring was taken from a dead holder (rings without locks: 0). */
+  get lockRecoveries(): number {
+    return 0;
+  }
+
+  /** Lets go of the consumer / producer slot this handle holds (see ring-slot.ts). */
+  detach(): void {}
+
+  /** Publishes the last claim; ClaimRevokedError if it was revoked (zero-copy callers). */
+  commit(type?: number): void {
+    if (!this.tryCommit(type)) {
+      throw new ClaimRevokedError('the consumer revoked this claim before commit() (it judged this process dead); the message was not sent: claim again');
+    }
+  }
+
+  /** Copies `bytes` in as one record; false if the ring is full. A revoked claim is retried. */
   tryWrite(source: Uint8Array, type?: number): boolean {
-    const at = this.tryClaim(source.length);
-    if (at < 0) return false;
-    this.bytes.set(source, at);
-    this.commit(type);
-    return true;
+    if (!(source instanceof Uint8Array)) throw new InvalidArgTypeError(`a message must be a Uint8Array, got ${describe(source)}`);
+    for (;;) {
+      const at = this.tryClaim(source.length);
+      if (at < 0) return false;
+      this.bytes.set(source, at);
+      if (this.tryCommit(type)) return true;
+    }
   }
 
   /** Copies the next record into `target`; its length, or -1 if none. */

@@ -9,19 +9,26 @@
  * capacity), when the consumer catches up, or at once when a producer is parked, so the
  * producer's cache line is not pulled on every message.
  *
- * Exactly one thread may produce and one consume (each side's position lives in this object).
+ * Exactly one thread may produce and one consume (each side's position lives in this object):
+ * each side takes its slot in the header before its first claim or read (ring-slot.ts), so a
+ * second live producer or consumer is ChannelBusyError, and taking the slot reloads the
+ * shared position, so a handle opened long before it is used starts where the ring is.
  */
 import {
   RECORD_HEAP,
   RECORD_MESSAGE,
   RECORD_PADDING,
   RING_HEAD_OFFSET,
+  RING_CONSUMER_SLOT_OFFSET,
   RING_KIND_SPSC,
+  RING_PRODUCER_SLOT_OFFSET,
   RING_TAIL_OFFSET,
   recordLength,
 } from '../layout/ring.js';
 import type { Waiter } from '../sync/waiter.js';
+import { pauseHook } from '../sync/pause-points.js';
 import { PRODUCERS_PARKED, RingBase } from './ring-base.js';
+import { RingSlot } from './ring-slot.js';
 
 const TAIL = RING_TAIL_OFFSET >> 2;
 const HEAD = RING_HEAD_OFFSET >> 2;
@@ -37,6 +44,10 @@ export class SpscRing extends RingBase {
   private publishedHead: number;
   private tailCache: number;
   private readonly publishEvery: number;
+  private readonly producerSlot: RingSlot;
+  private readonly consumerSlot: RingSlot;
+  private producing = false;
+  private consuming = false;
   readOffset = 0;
   readType = RECORD_MESSAGE;
   private readSize = 0;
@@ -49,10 +60,38 @@ export class SpscRing extends RingBase {
     this.publishedHead = this.head;
     this.tailCache = this.tail;
     this.publishEvery = this.capacity >> 2;
+    this.producerSlot = new RingSlot(buffer, byteOffset + RING_PRODUCER_SLOT_OFFSET, waiter, 'producer', 'spsc');
+    this.consumerSlot = new RingSlot(buffer, byteOffset + RING_CONSUMER_SLOT_OFFSET, waiter, 'consumer', 'spsc');
+  }
+
+  /** Takes the producer slot and starts from the shared tail (a predecessor may have moved it). */
+  private startProducing(): void {
+    this.producerSlot.take();
+    this.producing = true;
+    this.tail = Atomics.load(this.header, TAIL);
+    this.headCache = Atomics.load(this.header, HEAD);
+  }
+
+  /** Takes the consumer slot and starts from the shared head. */
+  private startConsuming(): void {
+    this.consumerSlot.take();
+    this.consuming = true;
+    this.head = Atomics.load(this.header, HEAD);
+    this.publishedHead = this.head;
+    this.tailCache = Atomics.load(this.header, TAIL);
+  }
+
+  override detach(): void {
+    if (this.consuming) this.publish(); // what this handle consumed is not seen again
+    this.producing = false;
+    this.consuming = false;
+    this.producerSlot.release();
+    this.consumerSlot.release();
   }
 
   tryClaim(length: number): number {
     this.checkLength(length);
+    if (!this.producing) this.startProducing();
     const size = recordLength(length);
     let tail = this.tail;
     let at = tail & this.mask;
@@ -76,17 +115,22 @@ export class SpscRing extends RingBase {
     return at + 8;
   }
 
-  commit(type = RECORD_MESSAGE): void {
+  tryCommit(type = RECORD_MESSAGE): boolean {
     const at = this.claimAt;
+    if (at < 0) this.noClaim();
+    this.claimAt = -1;
     const words = this.words;
     words[(at >> 2) + 1] = type;
     words[at >> 2] = 8 + this.claimLength;
     this.tail = (this.tail + recordLength(this.claimLength)) | 0;
+    pauseHook?.('spsc.commit');
     Atomics.store(this.header, TAIL, this.tail); // SYNC POINT: publishes payload and header
     this.signalData();
+    return true;
   }
 
   tryRead(): number {
+    if (!this.consuming) this.startConsuming();
     for (;;) {
       let head = this.head;
       if (head === this.tailCache) {
@@ -133,6 +177,7 @@ export class SpscRing extends RingBase {
 
   private publish(): void {
     if (this.head === this.publishedHead) return;
+    this.consumerSlot.check();
     this.publishedHead = this.head;
     Atomics.store(this.header, HEAD, this.head); // SYNC POINT: the producer may reuse the space
     this.signalSpace();

@@ -13,7 +13,11 @@
  *         |                  max payload length (u32)                     |  12
  *         |              flags (i32): bit 0 closed                        |  16  written by close()
  *         |           owner word (i32): a mailbox's owner, else 0         |  20
- *         |                        reserved                               |
+ *         |           ring format version (u32): RING_VERSION             |  24
+ *         |                        reserved                               |  28
+ *         |   consumer slot (2 x i32, one 64-bit word): owner word, token |  32  SPSC / MPSC
+ *         |   producer slot (2 x i32, one 64-bit word): owner word, token |  40  SPSC
+ *         |                        reserved                               |  48
  *  line 1 +---------------------------------------------------------------+ 128
  *         |   tail (i32): byte position after the last claimed record     |  producers
  *         |   producer lock (Mutex, 16 bytes, MPSC / MPMC)  at 136         |  producers
@@ -36,34 +40,60 @@
  * Positions are 32-bit byte counters that wrap: used = (tail - head) | 0, and the offset of a
  * position in the data area is position & (capacity - 1). capacity <= 2^30 keeps that exact.
  *
- * Record (8-byte header, then the payload, then padding to a multiple of 8):
+ * Record (8-byte header, then the payload, then padding to a multiple of 8). The header is
+ * one 64-bit lane: MPSC / MPMC producers publish and the consumer revokes it with one 64-bit
+ * CAS, so its two words never disagree.
  *         +---------------------------------------------------------------+ +0
- *         | size (i32): 8 + payload length. > 0 committed; < 0 claimed     |
+ *         | size (i32): 8 + payload length. > 0 committed; < 0 claimed;    |
+ *         | 0 free (zeroed)                                               |
  *         +---------------------------------------------------------------+ +4
- *         | type (i32): 1 message, 2 padding (skip `size` bytes: at the   |
- *         | wrap, to the end of the data area), 3 heap handle; while       |
- *         | claimed: the claimer's owner word                              |
+ *         | type (i32) once committed: 1 message, 2 padding (skip `size`  |
+ *         | bytes: at the wrap, to the end of the data area, or a revoked |
+ *         | claim), 3 heap handle. While claimed: the claimer's owner word |
+ *         | (layout/owner.ts) with bit 31 set, so it is negative and can  |
+ *         | never be read as a type                                       |
  *         +---------------------------------------------------------------+ +8
  *         | payload ...                                                   |
  *
+ * Header states of an MPSC / MPMC record (size, type), and who moves it:
+ *
+ *   (0, 0) free ──claim, under the producer lock──> (-(8+n), owner|2^31) claimed
+ *   claimed ──commit: CAS64, the producer──> (8+n, type) committed ──consumer──> (0, 0)
+ *   claimed ──unblock: CAS64, the consumer, only if owner is dead──> (skip, 2) padding
+ *
+ *   A claim's owner stays in the header until the CAS that publishes the record, so the
+ *   consumer that finds size < 0 always reads who claimed it, and its CAS fails if the record
+ *   was committed meanwhile. A producer whose CAS fails was revoked (a wrong liveness
+ *   answer): its record became padding; it claims again (copying paths) or commit() throws
+ *   ClaimRevokedError (zero-copy).
+
  * Invariants:
  * - A record never wraps: when one does not fit before the end of the data area, a padding
  *   record fills the rest and the record starts at offset 0.
  * - SPSC: the producer writes the payload, then the header, then publishes `tail` (release).
  *   The consumer reads records below the `tail` it loaded (acquire).
  * - MPSC / MPMC: a producer holds the producer lock just long enough to write the claim header
- *   (size < 0, type = its owner word) and advance `tail`; it copies the payload unlocked, then
- *   commits by writing the type and storing size > 0 (release). The consumer reads headers,
+ *   (size < 0, owner word with bit 31) and advance `tail`; it copies the payload unlocked,
+ *   then commits with one 64-bit CAS from (claimed, owner) to (size > 0, type). The consumer reads headers,
  *   not `tail`: size > 0 is a whole record. It zeroes the bytes it consumed before publishing
  *   `free head`, so every header a producer claims starts at 0. It publishes `head`, zeroes,
  *   then publishes `free head`; a consumer that dies in between leaves head != free head, and
  *   whoever takes over zeroes the gap again first (repair). A claim whose owner is dead is
  *   turned into padding by the consumer (unblock).
+ * - SPSC and MPSC have one consumer, SPSC one producer: a handle takes the consumer (producer)
+ *   slot by 64-bit CAS before its first read (claim), from 0 or from a dead owner; a live
+ *   owner with another token is ChannelBusyError. Taking a slot reloads the shared positions,
+ *   so a handle opened long ago never writes at a stale position.
  * - MPMC consumers hold the consumer lock from reading a header until `head` moves past it, so
  *   each record goes to exactly one consumer.
  */
 
 export const RING_MAGIC = 0x474e4952; // "RING" little-endian
+/**
+ * Version 2: one 64-bit claim/commit lane per record and the consumer / producer slots.
+ * Version 1 (shmkit 0.1, word 24 = 0) wrote the type before the size and cannot be mixed.
+ */
+export const RING_VERSION = 2;
 export const RING_KIND_SPSC = 1;
 export const RING_KIND_MPSC = 2;
 export const RING_KIND_MPMC = 3;
@@ -82,6 +112,10 @@ export const RING_KIND_OFFSET = offset; offset += i32;
 export const RING_MAX_PAYLOAD_OFFSET = offset; offset += i32;
 export const RING_FLAGS_OFFSET = offset; offset += i32;
 export const RING_OWNER_OFFSET = offset; offset += i32;
+export const RING_VERSION_OFFSET = offset; offset += i32;
+offset += i32; // reserved: the slots below are 8-byte aligned
+export const RING_CONSUMER_SLOT_OFFSET = offset; offset += 2 * i32;
+export const RING_PRODUCER_SLOT_OFFSET = offset; offset += 2 * i32;
 offset = LINE;
 export const RING_TAIL_OFFSET = offset; offset += 2 * i32;
 export const RING_PRODUCER_LOCK_OFFSET = offset;
@@ -104,6 +138,8 @@ export const RECORD_HEADER_LENGTH = 8;
 export const RECORD_SIZE_OFFSET = 0;
 export const RECORD_TYPE_OFFSET = 4;
 export const RECORD_ALIGNMENT = 8;
+/** Set in a claim header's owner word: a claimed type word is negative, never a type. */
+export const RECORD_CLAIM_BIT = 0x8000_0000;
 
 export const MIN_RING_CAPACITY = 1024;
 export const MAX_RING_CAPACITY = 2 ** 30;

@@ -80,7 +80,7 @@ export const SECTION_MAGIC = 0x4b4d4853; // "SHMK" read as a little-endian u32
 export const SECTION_MAGIC_SWAPPED = 0x53484d4b; // what the other byte order reads
 export const BYTE_ORDER_MARK = 0x01020304;
 export const BYTE_ORDER_MARK_SWAPPED = 0x04030201;
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2; // 2: ring format version 2 (layout/ring.ts)
 export const WORD_SIZE = 8;
 
 export const INIT_EMPTY = 0; // zero-filled: the creator has not written the header yet

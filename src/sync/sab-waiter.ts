@@ -43,7 +43,7 @@ export class SharedArrayBufferWaiter implements Waiter {
   }
 
   /** All users of a SharedArrayBuffer live in this process, which is alive by definition. */
-  isAlive(): boolean {
+  isAlive(_pid: number, _startTimeHash: number): boolean {
     return true;
   }
 }

@@ -1,0 +1,101 @@
+/**
+ * RingSlot: the single consumer of an SPSC / MPSC ring, or the single producer of an SPSC
+ * ring, made explicit in the ring header (layout/ring.ts, "consumer slot", "producer slot").
+ *
+ * A slot is one 64-bit word: the low half the holder's owner word (pid + start-time hash,
+ * layout/owner.ts), the high half a token unique to the handle. A handle takes the slot by
+ * CAS before its first read (or SPSC claim):
+ * - from 0 (nobody holds it);
+ * - from a holder whose process is dead: its successor takes over;
+ * - a live holder with another token (another process, or another handle or thread of this
+ *   one) is ChannelBusyError: two consumers of one SPSC / MPSC ring would corrupt it.
+ * close() and garbage collection of the handle give the slot back.
+ *
+ * Taking and giving back are rare; the hot path only tests `held`.
+ */
+import { ChannelBusyError } from '../errors.js';
+import { ownerHash, ownerPid, ownerWord } from '../layout/owner.js';
+import type { Waiter } from '../sync/waiter.js';
+
+/** Gives a slot back when its handle is collected without close(). */
+const released = new FinalizationRegistry<{ lanes: BigInt64Array; index: number; value: bigint }>(({ lanes, index, value }) => {
+  Atomics.compareExchange(lanes, index, value, 0n);
+});
+
+let lastToken = 0;
+/** A token no other live handle of this process (thread) holds: random high bits, a counter. */
+function newToken(): number {
+  lastToken = (lastToken + 1) & 0xffff;
+  const random = (Math.random() * 0x8000) | 0;
+  return ((random << 16) | lastToken || 1) | 0;
+}
+
+export class RingSlot {
+  private readonly lanes: BigInt64Array;
+  private readonly index: number;
+  private readonly value: bigint;
+  private readonly owner: number;
+  held = false;
+  /** Holders found dead and replaced by this handle. */
+  takeovers = 0;
+
+  constructor(
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    byteOffset: number,
+    private readonly waiter: Waiter,
+    private readonly role: 'consumer' | 'producer',
+    /** The ring's kind, for messages. */
+    private readonly kind: string,
+  ) {
+    this.lanes = new BigInt64Array(buffer, byteOffset, 1);
+    this.index = 0;
+    this.owner = ownerWord(waiter.identity.pid, waiter.identity.startTime);
+    this.value = (BigInt(newToken()) << 32n) | BigInt(this.owner >>> 0);
+  }
+
+  /** Takes the slot (see the file comment); true if a dead holder was replaced. */
+  take(): boolean {
+    for (;;) {
+      const current = Atomics.load(this.lanes, this.index);
+      if (current === this.value) {
+        this.held = true;
+        return false;
+      }
+      if (current !== 0n) {
+        const holder = Number(current & 0xffff_ffffn);
+        const pid = ownerPid(holder);
+        if (this.waiter.isAlive(pid, ownerHash(holder))) {
+          const who = holder === this.owner ? 'another handle in this process' : `process ${pid}`;
+          const instead = this.role === 'consumer' ? "kind 'mpmc' is for many consumers" : "kind 'mpsc' is for many producers";
+          throw new ChannelBusyError(`this ${this.kind} channel already has a live ${this.role} (${who}): ${instead}; or close() the other handle first`);
+        }
+      }
+      if (Atomics.compareExchange(this.lanes, this.index, current, this.value) === current) {
+        this.held = true;
+        released.register(this, { lanes: this.lanes, index: this.index, value: this.value }, this);
+        if (current !== 0n) this.takeovers++;
+        return current !== 0n;
+      }
+    }
+  }
+
+  /**
+   * Throws ChannelBusyError if another handle took the slot over (it judged this process
+   * dead: wrong, since this process runs). Checked before a consumer publishes its head, so
+   * such a zombie never moves the ring's shared positions.
+   */
+  check(): void {
+    if (this.held && Atomics.load(this.lanes, this.index) !== this.value) {
+      this.held = false;
+      throw new ChannelBusyError(`this handle's ${this.role} slot was taken over by a process that judged this one dead (processes in different pid namespaces?); its ${this.role === 'consumer' ? 'reads' : 'writes'} stop here`);
+    }
+  }
+
+  /** Gives the slot back if this handle holds it. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    released.unregister(this);
+    Atomics.compareExchange(this.lanes, this.index, this.value, 0n);
+  }
+}
