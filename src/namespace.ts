@@ -314,7 +314,7 @@ export class Namespace {
     const { offset } = this.directory.findOrCreate(name, 'broadcast', broadcastLength(capacity), (at) =>
       Broadcast.initialize(this.core.buffer, at, capacity),
     );
-    return new Broadcast<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption });
+    return this.handOut(new Broadcast<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption }));
   }
 
   /** A cache shared by every process of this namespace (limits apply when it is created). */
@@ -385,16 +385,16 @@ export class Namespace {
    * Remembers a channel handed out, so close() gives back its consumer / producer slot (a
    * handle closed with its namespace must not keep a later handle of this process out).
    */
-  private handOut<T>(channel: Channel<T>): Channel<T> {
-    if (this.channels.length >= 64) this.channels = this.channels.filter((ref) => ref.deref() !== undefined);
-    this.channels.push(new WeakRef(channel as Channel));
-    return channel;
+  private handOut<H extends { disconnect(): void }>(handle: H): H {
+    if (this.handles.length >= 64) this.handles = this.handles.filter((ref) => ref.deref() !== undefined);
+    this.handles.push(new WeakRef(handle));
+    return handle;
   }
 
-  private channels: Array<WeakRef<Channel>> = [];
+  private handles: Array<WeakRef<{ disconnect(): void }>> = [];
 
   close(): void {
-    for (const ref of this.channels.splice(0)) ref.deref()?.disconnect();
+    for (const ref of this.handles.splice(0)) ref.deref()?.disconnect();
     this.section.close();
   }
 

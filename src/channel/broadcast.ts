@@ -3,7 +3,7 @@
  * waits; a reader that falls behind by more than the capacity loses the oldest messages and
  * is told how many (`lost`). Layout and the lapping check: src/layout/broadcast.ts.
  */
-import { ChannelClosedError, CorruptChannelError, MessageTooLargeError } from '../errors.js';
+import { ChannelClosedError, CorruptChannelError, IncompatibleSectionError, InvalidArgTypeError, MessageTooLargeError } from '../errors.js';
 import {
   BROADCAST_CAPACITY_OFFSET,
   BROADCAST_DATA_SIGNAL_OFFSET,
@@ -18,6 +18,9 @@ import {
   BROADCAST_RECORD_HEADER_LENGTH,
   BROADCAST_TAIL_INTENT_OFFSET,
   BROADCAST_TAIL_OFFSET,
+  BROADCAST_VERSION,
+  BROADCAST_VERSION_OFFSET,
+  BROADCAST_WRITER_SLOT_OFFSET,
   broadcastLength,
   broadcastMaxPayload,
   broadcastRecordLength,
@@ -31,6 +34,7 @@ import { DEFAULT_CAPACITY } from './channel.js';
 import { encodeValue, resolveCodec, type Codec, type CodecOption } from './codec.js';
 import { validateCapacity } from './ring-base.js';
 import { pauseHook } from '../sync/pause-points.js';
+import { RingSlot } from './ring-slot.js';
 
 const TAIL_INTENT = BROADCAST_TAIL_INTENT_OFFSET >> 2;
 const TAIL = BROADCAST_TAIL_OFFSET >> 2;
@@ -61,6 +65,8 @@ export class Broadcast<T = unknown> implements Disposable {
   private cursor: number;
   private expectedSequence: number | undefined;
   private scratch = new Uint8Array(256);
+  private readonly writerSlot: RingSlot;
+  private writing = false;
 
   constructor(
     buffer: ArrayBuffer | SharedArrayBuffer,
@@ -71,6 +77,10 @@ export class Broadcast<T = unknown> implements Disposable {
     this.header = new Int32Array(buffer, byteOffset, BROADCAST_HEADER_LENGTH >> 2);
     if (Atomics.load(this.header, BROADCAST_MAGIC_OFFSET >> 2) !== BROADCAST_MAGIC) {
       throw new CorruptChannelError('no broadcast ring at this offset (bad magic)');
+    }
+    const version = this.header[BROADCAST_VERSION_OFFSET >> 2]!;
+    if (version !== BROADCAST_VERSION) {
+      throw new IncompatibleSectionError(`the broadcast at this offset has format version ${version}; this shmkit reads version ${BROADCAST_VERSION} (made by another shmkit version: recreate it)`);
     }
     const capacity = this.header[BROADCAST_CAPACITY_OFFSET >> 2]!;
     try {
@@ -89,6 +99,7 @@ export class Broadcast<T = unknown> implements Disposable {
     this.signalOffset = byteOffset + BROADCAST_DATA_SIGNAL_OFFSET;
     this.cursor = Atomics.load(this.header, TAIL); // a new reader sees what comes next
     this.expectedSequence = Atomics.load(this.header, NEXT_SEQUENCE);
+    this.writerSlot = new RingSlot(buffer, byteOffset + BROADCAST_WRITER_SLOT_OFFSET, waiter, 'writer', 'this broadcast', 'a broadcast has one writer (give each writer a broadcast of its own)');
   }
 
   static byteLength(capacity: number): number {
@@ -101,6 +112,7 @@ export class Broadcast<T = unknown> implements Disposable {
     const header = new Int32Array(buffer, byteOffset, BROADCAST_HEADER_LENGTH >> 2);
     header[BROADCAST_CAPACITY_OFFSET >> 2] = capacity;
     header[BROADCAST_MAX_PAYLOAD_OFFSET >> 2] = broadcastMaxPayload(capacity);
+    header[BROADCAST_VERSION_OFFSET >> 2] = BROADCAST_VERSION;
     Atomics.store(header, BROADCAST_MAGIC_OFFSET >> 2, BROADCAST_MAGIC);
   }
 
@@ -144,7 +156,12 @@ export class Broadcast<T = unknown> implements Disposable {
   }
 
   publishBytes(payload: Uint8Array): void {
+    if (!(payload instanceof Uint8Array)) throw new InvalidArgTypeError('Broadcast.publishBytes takes a Uint8Array (or Buffer); publish() encodes other values');
     if (this.closed) throw new ChannelClosedError('the broadcast is closed');
+    if (!this.writing) {
+      this.writerSlot.take();
+      this.writing = true;
+    }
     if (payload.length > this.maxPayload) throw new MessageTooLargeError(payload.length, this.maxPayload, 'this broadcast');
     const size = broadcastRecordLength(payload.length);
     let tail = Atomics.load(this.header, TAIL);
@@ -278,7 +295,10 @@ export class Broadcast<T = unknown> implements Disposable {
     return behind > this.capacity || behind < 0;
   }
 
+  /** Lets go of this handle: the writer slot, if it held it, and a standalone broadcast's mapping. */
   disconnect(): void {
+    this.writing = false;
+    this.writerSlot.release();
     this.section?.close();
   }
 

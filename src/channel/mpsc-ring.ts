@@ -85,7 +85,7 @@ export class MpscRing extends RingBase {
     this.head = Atomics.load(this.header, HEAD);
     this.publishedHead = this.head;
     this.publishEvery = this.capacity >> 3;
-    this.consumerSlot = kind === RING_KIND_MPSC ? new RingSlot(buffer, byteOffset + RING_CONSUMER_SLOT_OFFSET, waiter, 'consumer', 'mpsc') : undefined;
+    this.consumerSlot = kind === RING_KIND_MPSC ? new RingSlot(buffer, byteOffset + RING_CONSUMER_SLOT_OFFSET, waiter, 'consumer', 'this mpsc channel', "kind 'mpmc' is for many consumers") : undefined;
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * RingSlot: the single consumer of an SPSC / MPSC ring, or the single producer of an SPSC
- * ring, made explicit in the ring header (layout/ring.ts, "consumer slot", "producer slot").
+ * RingSlot: the single consumer of an SPSC / MPSC ring, the single producer of an SPSC ring,
+ * or the single writer of a Broadcast, made explicit in its header (layout/ring.ts, "consumer
+ * slot", "producer slot"; layout/broadcast.ts, "writer slot").
  *
  * A slot is one 64-bit word: the low half the holder's owner word (pid + start-time hash,
  * layout/owner.ts), the high half a token unique to the handle. A handle takes the slot by
@@ -43,9 +44,10 @@ export class RingSlot {
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
     private readonly waiter: Waiter,
-    private readonly role: 'consumer' | 'producer',
-    /** The ring's kind, for messages. */
-    private readonly kind: string,
+    private readonly role: 'consumer' | 'producer' | 'writer',
+    /** What the slot belongs to and what to use instead, for messages: 'this spsc channel', "kind 'mpsc' ...". */
+    private readonly what: string,
+    private readonly instead: string,
   ) {
     this.lanes = new BigInt64Array(buffer, byteOffset, 1);
     this.index = 0;
@@ -66,8 +68,7 @@ export class RingSlot {
         const pid = ownerPid(holder);
         if (this.waiter.isAlive(pid, ownerHash(holder))) {
           const who = holder === this.owner ? 'another handle in this process' : `process ${pid}`;
-          const instead = this.role === 'consumer' ? "kind 'mpmc' is for many consumers" : "kind 'mpsc' is for many producers";
-          throw new ChannelBusyError(`this ${this.kind} channel already has a live ${this.role} (${who}): ${instead}; or close() the other handle first`);
+          throw new ChannelBusyError(`${this.what} already has a live ${this.role} (${who}): ${this.instead}; or close() the other handle first`);
         }
       }
       if (Atomics.compareExchange(this.lanes, this.index, current, this.value) === current) {

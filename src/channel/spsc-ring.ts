@@ -60,8 +60,8 @@ export class SpscRing extends RingBase {
     this.publishedHead = this.head;
     this.tailCache = this.tail;
     this.publishEvery = this.capacity >> 2;
-    this.producerSlot = new RingSlot(buffer, byteOffset + RING_PRODUCER_SLOT_OFFSET, waiter, 'producer', 'spsc');
-    this.consumerSlot = new RingSlot(buffer, byteOffset + RING_CONSUMER_SLOT_OFFSET, waiter, 'consumer', 'spsc');
+    this.producerSlot = new RingSlot(buffer, byteOffset + RING_PRODUCER_SLOT_OFFSET, waiter, 'producer', 'this spsc channel', "kind 'mpsc' is for many producers");
+    this.consumerSlot = new RingSlot(buffer, byteOffset + RING_CONSUMER_SLOT_OFFSET, waiter, 'consumer', 'this spsc channel', "kind 'mpmc' is for many consumers");
   }
 
   /** Takes the producer slot and starts from the shared tail (a predecessor may have moved it). */

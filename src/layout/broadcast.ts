@@ -5,6 +5,8 @@
  *
  *  line 0 +---------------------------------------------------------------+   0
  *         | magic "BCST" | capacity | max payload | flags (bit 0 closed)   |
+ *         | writer slot (2 x i32, one 64-bit word): owner word, token +16 |
+ *         | format version (i32): BROADCAST_VERSION                   +24 |
  *  line 1 +---------------------------------------------------------------+ 128  writer
  *         | tail intent (i32): where the writer is about to write up to   |
  *         | tail (i32): end of the last complete record               +4  |
@@ -23,6 +25,9 @@
  * `tail` after. A reader copies a record out, then re-reads `tail intent`: if the intent has
  * moved more than a capacity past the reader's cursor, the bytes it copied may have been
  * overwritten mid-copy, so it discards them and counts itself lapped.
+ *
+ * One writer: a handle takes the writer slot (src/channel/ring-slot.ts) before its first
+ * publish; a second live writer is ChannelBusyError (two would interleave their records).
  */
 
 export const BROADCAST_MAGIC = 0x54534342; // "BCST"
@@ -33,6 +38,10 @@ export const BROADCAST_MAGIC_OFFSET = 0;
 export const BROADCAST_CAPACITY_OFFSET = i32;
 export const BROADCAST_MAX_PAYLOAD_OFFSET = 2 * i32;
 export const BROADCAST_FLAGS_OFFSET = 3 * i32;
+export const BROADCAST_WRITER_SLOT_OFFSET = 4 * i32;
+export const BROADCAST_VERSION_OFFSET = 6 * i32;
+/** 2: the writer slot (0.1 had none and wrote no version). */
+export const BROADCAST_VERSION = 2;
 export const BROADCAST_TAIL_INTENT_OFFSET = LINE;
 export const BROADCAST_TAIL_OFFSET = LINE + i32;
 export const BROADCAST_LATEST_OFFSET = LINE + 2 * i32;

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  Broadcast,
   Channel,
   ChannelBusyError,
   IncompatibleSectionError,
@@ -12,6 +13,7 @@ import {
   OutOfRangeError,
   SharedArrayBufferWaiter,
 } from '../../src/index.js';
+import { BROADCAST_VERSION_OFFSET } from '../../src/layout/broadcast.js';
 import { RING_VERSION_OFFSET } from '../../src/layout/ring.js';
 import type { RingKind } from '../../src/channel/ring-kind.js';
 import { World } from '../helpers/controlled-waiter.js';
@@ -165,5 +167,40 @@ describe('bad arguments', () => {
       new Int32Array(sab)[RING_VERSION_OFFSET >> 2] = version;
       expect(() => new Channel(sab, 0, new SharedArrayBufferWaiter(sab))).toThrow(IncompatibleSectionError);
     }
+  });
+});
+
+describe('broadcast: one writer', () => {
+  function broadcastFor() {
+    const sab = new SharedArrayBuffer(Broadcast.byteLength(CAPACITY));
+    Broadcast.initialize(sab, 0, CAPACITY);
+    const world = new World(sab);
+    return { sab, world, open: (pid: number) => new Broadcast<Uint8Array>(sab, 0, world.process(pid), { codec: 'raw' }) };
+  }
+
+  it('a second live writer gets ChannelBusyError; after the first dies or disconnects, a successor writes on', () => {
+    const { world, open } = broadcastFor();
+    const reader = open(1);
+    const first = open(2);
+    first.publishBytes(bytes(1));
+    expect(() => open(3).publishBytes(bytes(2))).toThrow(ChannelBusyError);
+    expect(() => open(3).publishBytes(bytes(2))).toThrow(/one writer/);
+    world.kill(2);
+    const second = open(3);
+    second.publishBytes(bytes(3));
+    second.disconnect();
+    open(4).publishBytes(bytes(4));
+    expect([reader.tryReceive(), reader.tryReceive(), reader.tryReceive(), reader.tryReceive()].map((m) => m?.value[0])).toEqual([1, 3, 4, undefined]);
+  });
+
+  it('publishBytes of anything but bytes is InvalidArgTypeError', () => {
+    const { open } = broadcastFor();
+    expect(() => open(1).publishBytes('abc' as unknown as Uint8Array)).toThrow(InvalidArgTypeError);
+  });
+
+  it('a broadcast of another format version (shmkit 0.1 wrote none) is IncompatibleSectionError', () => {
+    const { sab } = broadcastFor();
+    new Int32Array(sab)[BROADCAST_VERSION_OFFSET >> 2] = 0;
+    expect(() => new Broadcast(sab, 0, new SharedArrayBufferWaiter(sab))).toThrow(IncompatibleSectionError);
   });
 });

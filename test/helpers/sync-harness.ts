@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { Barrier, Event, Section, Semaphore } from '../../src/index.js';
 // @ts-expect-error plain .mjs fixture without types
 import { SYNC_MEMORY_SIZE, SYNC_OFFSETS } from '../fixtures/sync-offsets.mjs';
+import { MUTEX_RECOVERIES_OFFSET } from '../../src/layout/sync.js';
 import { startChild } from './child.js';
 import { uniqueName } from './names.js';
 
@@ -107,6 +108,13 @@ function finish(outcomes: Outcome[], memory: ArrayBuffer | SharedArrayBuffer, cl
   if (failed.length > 0) {
     close();
     throw new Error(`participants failed: ${failed.map((outcome) => outcome.error).join('; ')}`);
+  }
+  // Nobody died in these scenarios: a lock recovered from a "dead" owner would be a false
+  // liveness answer, which only surfaces as a number.
+  const recoveries = new Int32Array(memory, SYNC_OFFSETS.mutex + MUTEX_RECOVERIES_OFFSET, 1)[0];
+  if (recoveries !== 0) {
+    close();
+    throw new Error(`the mutex was recovered ${recoveries} time(s) though no participant died`);
   }
   return { results: outcomes.map((outcome) => outcome.result!), memory, close };
 }

@@ -23,6 +23,14 @@ async function finish(children: ReturnType<typeof startChild>[], timeoutMs = 120
   return outcomes;
 }
 
+/** Nobody died: no lock was taken from a dead writer, nothing rolled back. */
+function expectNothingRecovered(ns: Namespace): void {
+  const { counters } = ns.inspect();
+  expect(counters.recoveries).toBe(0);
+  expect(counters.rollbacks).toBe(0);
+  expect(counters.lockRecoveries).toBe(0);
+}
+
 describe('namespace across processes', () => {
   it('model check: 4 processes x 50,000 random operations on 1,000 keys; every key holds its last committed write', async () => {
     const name = uniqueName('model');
@@ -50,6 +58,7 @@ describe('namespace across processes', () => {
     }
     expect(ns.get('counter')).toBe(updates);
     ns.verify();
+    expectNothingRecovered(ns);
     ns.destroy();
   });
 
@@ -63,6 +72,7 @@ describe('namespace across processes', () => {
     expect(ns.vars.answer).toBe(42);
     expect(ns.vars.nested).toEqual({ list: [1, 2, 3], when: new Date(1000) });
     expect('gone' in ns.vars).toBe(false);
+    expectNothingRecovered(ns);
     ns.destroy();
   });
 
@@ -86,6 +96,7 @@ describe('namespace across processes', () => {
     expect(read!.changes as number).toBeGreaterThan(10); // the reader really saw the writer move
     expect(written!.groups as number).toBeGreaterThan(100);
     ns.verify();
+    expectNothingRecovered(ns);
     ns.destroy();
   });
 
@@ -97,6 +108,7 @@ describe('namespace across processes', () => {
     expect(outcomes.map((outcome) => outcome.hits)).toEqual([50, 50]);
     expect(cache.size).toBe(50);
     expect(cache.stats().hits).toBeGreaterThanOrEqual(100);
+    expectNothingRecovered(ns);
     ns.destroy();
   });
 
@@ -115,6 +127,7 @@ describe('namespace across processes', () => {
     await finish(children);
     expect(ns.inspect().heap.used).toBe(before);
     ns.verify();
+    expectNothingRecovered(ns);
     ns.destroy();
   });
 });

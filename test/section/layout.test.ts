@@ -37,3 +37,23 @@ describe('section header layout', () => {
     expect(layout.sectionTotalSize(4096, 4096)).toBe(16384 + 4096);
   });
 });
+
+// Pins the ring layout to the diagram in src/layout/ring.ts: a change is a format change and
+// must bump RING_VERSION.
+describe('ring layout', () => {
+  it('matches the diagram', async () => {
+    const ring = await import('../../src/layout/ring.js');
+    expect([ring.RING_MAGIC_OFFSET, ring.RING_CAPACITY_OFFSET, ring.RING_KIND_OFFSET, ring.RING_MAX_PAYLOAD_OFFSET]).toEqual([0, 4, 8, 12]);
+    expect([ring.RING_FLAGS_OFFSET, ring.RING_OWNER_OFFSET, ring.RING_VERSION_OFFSET]).toEqual([16, 20, 24]);
+    expect([ring.RING_CONSUMER_SLOT_OFFSET, ring.RING_PRODUCER_SLOT_OFFSET]).toEqual([32, 40]);
+    expect(ring.RING_CONSUMER_SLOT_OFFSET % 8).toBe(0); // 64-bit atomics
+    expect([ring.RING_TAIL_OFFSET, ring.RING_PRODUCER_LOCK_OFFSET]).toEqual([128, 136]);
+    expect([ring.RING_HEAD_OFFSET, ring.RING_FREE_HEAD_OFFSET, ring.RING_CONSUMER_LOCK_OFFSET]).toEqual([256, 260, 264]);
+    expect([ring.RING_DATA_SIGNAL_OFFSET, ring.RING_CONSUMERS_PARKED_OFFSET]).toEqual([384, 388]);
+    expect([ring.RING_SPACE_SIGNAL_OFFSET, ring.RING_PRODUCERS_PARKED_OFFSET]).toEqual([512, 516]);
+    expect(ring.RING_HEADER_LENGTH).toBe(640);
+    expect([ring.RECORD_SIZE_OFFSET, ring.RECORD_TYPE_OFFSET, ring.RECORD_HEADER_LENGTH]).toEqual([0, 4, 8]);
+    expect(ring.RECORD_CLAIM_BIT | 0).toBeLessThan(0); // a claimed type word is negative
+    expect(ring.RING_VERSION).toBe(2);
+  });
+});
