@@ -36,7 +36,9 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_CORRUPT_HEAP'
   | 'ERR_SHMKIT_BARRIER_BROKEN'
   | 'ERR_SHMKIT_UNSUPPORTED_PLATFORM'
-  | 'ERR_SHMKIT_SYSTEM';
+  | 'ERR_SHMKIT_SYSTEM'
+  | 'ERR_SHMKIT_UNSAFE_PATH'
+  | 'ERR_SHMKIT_SECTION_IN_USE';
 
 export class ShmkitError extends Error {
   readonly code: ShmkitErrorCode;
@@ -260,8 +262,8 @@ brand(NamespaceFullError);
  * going on would corrupt the heap silently.
  */
 export class CorruptHeapError extends ShmkitError {
-  constructor(message: string) {
-    super('ERR_SHMKIT_CORRUPT_HEAP', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHMKIT_CORRUPT_HEAP', message, options);
   }
 }
 brand(CorruptHeapError);
@@ -296,3 +298,27 @@ export class SystemError extends ShmkitError {
   }
 }
 brand(SystemError);
+
+/**
+ * A path shmkit will not use: something other than a regular file where a section should be
+ * (a FIFO, socket, device or directory, made by someone else), or a file-backed section's
+ * directory reached through a symbolic link nobody trustworthy made, owned by another user,
+ * or writable by other users without the sticky bit. Nothing was opened or created.
+ */
+export class UnsafePathError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_UNSAFE_PATH', message);
+  }
+}
+brand(UnsafePathError);
+
+/**
+ * Section.unlink by name of a section that live processes other than this one have attached;
+ * `pids` lists them. Pass `{ force: true }` to remove it anyway (they keep their mapping).
+ */
+export class SectionInUseError extends ShmkitError {
+  constructor(message: string, readonly pids: readonly number[]) {
+    super('ERR_SHMKIT_SECTION_IN_USE', message);
+  }
+}
+brand(SectionInUseError);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import koffi from 'koffi';
-import { InvalidArgValueError, NoSpaceError, SystemError, type ShmkitError } from '../errors.js';
+import { InvalidArgValueError, NoSpaceError, SystemError, UnsafePathError, type ShmkitError } from '../errors.js';
 import { translateFsError, translateOsError } from './errno.js';
 import type {
   CreateRequest,
@@ -247,10 +247,11 @@ class DarwinPlatform implements Platform {
       return { handle: fd, label: osName, readonly: request.readonly, lockPath: this.lockPathFor(osName), lockFd: null } as DarwinObject;
     }
     const file = request.file;
-    const { O_RDONLY: RDONLY, O_RDWR: RDWR, O_NOFOLLOW } = fs.constants;
+    const { O_RDONLY: RDONLY, O_RDWR: RDWR, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
     let fd: number;
     try {
-      fd = fs.openSync(file, (request.readonly ? RDONLY : RDWR) | O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO in the section's place must not block open(2); refused below.
+      fd = fs.openSync(file, (request.readonly ? RDONLY : RDWR) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     } catch (error) {
       throw translateFsError(error, what, request.name);
     }
@@ -263,7 +264,7 @@ class DarwinPlatform implements Platform {
     }
     if (!stat.isFile()) {
       fs.closeSync(fd);
-      throw new InvalidArgValueError(`${what}: ${file} is not a regular file`);
+      throw new UnsafePathError(`${what}: ${file} is not a regular file (owned by user ${stat.uid}), so not a shmkit section; shmkit refuses to open it`);
     }
     return { handle: fd, label: file, readonly: request.readonly, lockPath: null, lockFd: null } as DarwinObject;
   }
@@ -321,7 +322,7 @@ class DarwinPlatform implements Platform {
     if (o.lockPath !== null) {
       const mode = this.statObject(o).mode; // whoever may open the section must read the lock
       try {
-        fd = fs.openSync(o.lockPath, fs.constants.O_CREAT | fs.constants.O_RDWR | fs.constants.O_NOFOLLOW, mode);
+        fd = fs.openSync(o.lockPath, fs.constants.O_CREAT | fs.constants.O_RDWR | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, mode);
       } catch (error) {
         throw translateFsError(error, what, o.label);
       }
@@ -355,7 +356,7 @@ class DarwinPlatform implements Platform {
     if (o.lockPath === null) return !this.probeUnlocked(o.handle);
     let fd: number;
     try {
-      fd = fs.openSync(o.lockPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      fd = fs.openSync(o.lockPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false; // nobody ever locked it
       throw translateFsError(error, `checking the initialisation lock of ${o.label}`, o.label);

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import koffi from 'koffi';
-import { InvalidArgValueError, SystemError, UnsupportedPlatformError } from '../errors.js';
+import { InvalidArgValueError, SystemError, UnsafePathError, UnsupportedPlatformError } from '../errors.js';
 import { errnoName, translateFsError, translateOsError } from './errno.js';
 import type {
   CreateRequest,
@@ -86,6 +86,31 @@ function objectPath(location: ObjectLocation): string {
 
 function describe(location: ObjectLocation): string {
   return location.file ? `section '${location.name}' (file ${location.file})` : `section '${location.name}'`;
+}
+
+function lstatOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function fileType(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+/** Something other than a regular file sits where a section should be: refuse to touch it. */
+function notRegular(what: string, file: string, stat: fs.Stats): UnsafePathError {
+  return new UnsafePathError(
+    `${what}: ${file} is ${fileType(stat)} owned by user ${stat.uid}, not a shmkit section; ` +
+      `shmkit refuses to open it. Remove it if it should not be there (rm ${file})`,
+  );
 }
 
 function relativeTimespec(timeoutMs: number): { tv_sec: number; tv_nsec: number } | null {
@@ -171,23 +196,32 @@ class LinuxPlatform implements Platform {
 
   openObject(request: OpenRequest): SharedObject {
     const file = objectPath(request);
-    const { O_RDONLY, O_RDWR, O_NOFOLLOW } = fs.constants;
+    const what = `opening ${describe(request)}`;
+    const { O_RDONLY, O_RDWR, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
     let fd: number;
     try {
-      fd = fs.openSync(file, (request.readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO someone put in our place must not block this thread in open(2)
+      // (for a regular file it changes nothing); O_NOCTTY: a terminal never becomes ours.
+      fd = fs.openSync(file, (request.readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     } catch (error) {
-      throw translateFsError(error, `opening ${describe(request)}`, request.name);
+      // A socket (ENXIO), a directory opened for writing (EISDIR)...: say what is there.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ELOOP') {
+        const stat = lstatOrUndefined(file);
+        if (stat && !stat.isFile() && !stat.isSymbolicLink()) throw notRegular(what, file, stat);
+      }
+      throw translateFsError(error, what, request.name);
     }
     let stat: fs.Stats;
     try {
       stat = fs.fstatSync(fd);
     } catch (error) {
       fs.closeSync(fd);
-      throw translateFsError(error, `opening ${describe(request)}`, request.name);
+      throw translateFsError(error, what, request.name);
     }
     if (!stat.isFile()) {
       fs.closeSync(fd);
-      throw new InvalidArgValueError(`opening ${describe(request)}: ${file} is not a regular file`);
+      throw notRegular(what, file, stat);
     }
     return { handle: fd, label: file, readonly: request.readonly };
   }

@@ -2,6 +2,7 @@
  * Section.list(): what shmkit sections exist on this machine, who is attached, and which are
  * stale. Each section is opened read-only and without attaching, so listing changes nothing.
  */
+import { UnsafePathError } from '../errors.js';
 import { HEADER_LENGTH, INIT_READY, type LayoutKind } from '../layout/section-header.js';
 import type { Platform } from '../platform/index.js';
 import { AttachTable } from './attach-table.js';
@@ -45,16 +46,19 @@ export function listSections(os: Platform): SectionInfo[] {
 }
 
 export function describeSection(os: Platform, name: string, file?: string): SectionInfo | undefined {
-  let object;
-  try {
-    object = os.openObject({ name, file, readonly: true });
-  } catch {
-    return undefined; // removed meanwhile, or not ours to read
-  }
   const base: SectionInfo = {
     name, size: 0, totalSize: 0, kind: 'unknown', state: 'incompatible', creatorPid: 0, createdAt: undefined,
     attachedPids: [], deadPids: [], alive: false, stale: false,
   };
+  let object;
+  try {
+    object = os.openObject({ name, file, readonly: true });
+  } catch (error) {
+    // A FIFO, socket or device in our place (opened without blocking, then refused): shown,
+    // so `shmkit ls` tells the user what to remove, but never stale (we did not make it).
+    if (error instanceof UnsafePathError) return { ...base, error: error.message };
+    return undefined; // removed meanwhile, or not ours to read
+  }
   try {
     const totalSize = os.statObject(object).size;
     base.totalSize = totalSize;
