@@ -38,7 +38,8 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_UNSUPPORTED_PLATFORM'
   | 'ERR_SHMKIT_SYSTEM'
   | 'ERR_SHMKIT_UNSAFE_PATH'
-  | 'ERR_SHMKIT_SECTION_IN_USE';
+  | 'ERR_SHMKIT_SECTION_IN_USE'
+  | 'ERR_SHMKIT_CORRUPT_VALUE';
 
 export class ShmkitError extends Error {
   readonly code: ShmkitErrorCode;
@@ -322,3 +323,14 @@ export class SectionInUseError extends ShmkitError {
   }
 }
 brand(SectionInUseError);
+
+/**
+ * Bytes that do not decode to a value: written by another codec, or damaged. Raised by the
+ * MessagePack codec and by reads of a stored value (a set() of the key replaces it).
+ */
+export class CorruptValueError extends ShmkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHMKIT_CORRUPT_VALUE', message, options);
+  }
+}
+brand(CorruptValueError);
