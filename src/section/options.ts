@@ -43,6 +43,12 @@ export interface SectionOpenOrCreateOptions extends SectionCreateOptions {
 
 export interface SectionUnlinkOptions {
   file?: string;
+  /**
+   * Remove the section even while live processes other than this one have it attached
+   * (they keep their mapping; later openers no longer find it). Default false: such a
+   * section is refused with SectionInUseError.
+   */
+  force?: boolean;
 }
 
 export interface ParsedCreate {
@@ -108,9 +114,13 @@ export function parseOpen(name: unknown, raw: unknown): ParsedOpen {
   };
 }
 
-export function parseUnlink(name: unknown, raw: unknown): { name: string; file: string | undefined } {
+export function parseUnlink(name: unknown, raw: unknown): { name: string; file: string | undefined; force: boolean } {
   const validName = validateName(name, 'section name');
   const options = validateObject<SectionUnlinkOptions>(raw, 'options');
-  validateKnownKeys(options, ['file'], 'options');
-  return { name: validName, file: parseFile(options.file) };
+  validateKnownKeys(options, ['file', 'force'], 'options');
+  return {
+    name: validName,
+    file: parseFile(options.file),
+    force: options.force === undefined ? false : validateBoolean(options.force, 'options.force'),
+  };
 }

@@ -3,7 +3,7 @@
  * memory object, or the Windows paging file) unless `file` is given, then file-backed and
  * persistent. The first HEADER_LENGTH bytes hold the header; `buffer` is the user area only.
  */
-import { SectionClosedError, SectionExistsError, SectionNotFoundError } from '../errors.js';
+import { IncompatibleSectionError, SectionClosedError, SectionExistsError, SectionInUseError, SectionNotFoundError } from '../errors.js';
 import {
   HEADER_LENGTH,
   INIT_READY,
@@ -16,7 +16,7 @@ import { platform, type Mapping, type Platform, type SharedObject } from '../pla
 import { AttachTable } from './attach-table.js';
 import { awaitReady, sleepSync } from './handshake.js';
 import { HeaderView, writeHeader } from './header.js';
-import { listSections, type SectionInfo } from './list.js';
+import { describeSection, listSections, type SectionInfo } from './list.js';
 import { SectionWaiter } from './section-waiter.js';
 import {
   parseCreate,
@@ -146,8 +146,9 @@ export class Section implements Disposable {
         memoryBacked: request.file === undefined,
         timeout: request.timeout,
       });
+      let section: Section;
       try {
-        return new Section(
+        section = new Section(
           { ...request, object, mapping, header, userSize: info.userSize, kind: info.kind, created: false },
           os,
         );
@@ -155,6 +156,17 @@ export class Section implements Disposable {
         os.unmap(mapping);
         throw error;
       }
+      // The handshake checked the size against the header; check again now that we are
+      // attached, so a truncation in between is refused here rather than met as SIGBUS.
+      const size = os.statObject(object).size;
+      if (size < info.totalSize) {
+        if (section.attachSlot >= 0) section.attachTable.release(section.attachSlot);
+        os.unmap(mapping); // the object itself is closed below
+        throw new IncompatibleSectionError(
+          `${label(request.name, request.file)} was truncated while being opened: its header says ${info.totalSize} bytes but it holds ${size}`,
+        );
+      }
+      return section;
     } catch (error) {
       os.closeObject(object);
       throw error;
@@ -180,10 +192,31 @@ export class Section implements Disposable {
     }
   }
 
-  /** Removes a section's name. Processes that have it open keep using it. */
+  /**
+   * Removes a section's name. Processes that have it open keep using it, but nobody can open
+   * it any more, so a section that live processes other than this one have attached (or
+   * that a live creator is still initialising) is refused with SectionInUseError unless
+   * `force: true`. Dead attachers do not count: a stale section is removed without force.
+   * The check and the removal are not atomic: a process attaching in between is not seen.
+   */
   static unlink(name: string, options?: SectionUnlinkOptions): boolean {
     const request = parseUnlink(name, options);
-    return platform().unlinkObject(request);
+    const os = platform();
+    if (!request.force) {
+      const info = describeSection(os, request.name, request.file);
+      const self = os.currentProcess.pid;
+      const users = info === undefined ? [] : info.attachedPids.filter((pid) => pid !== self);
+      if (info?.state === 'initializing' && info.creatorPid !== self && info.creatorPid !== 0) users.push(info.creatorPid);
+      if (users.length > 0) {
+        const pids = [...new Set(users)];
+        throw new SectionInUseError(
+          `${label(request.name, request.file)} is in use by live process${pids.length > 1 ? 'es' : ''} ${pids.join(', ')}; ` +
+            `close it there first, or pass { force: true } to remove it anyway (they keep their mapping, later openers will not find it)`,
+          pids,
+        );
+      }
+    }
+    return os.unlinkObject(request);
   }
 
   /** The memory-backed sections on this machine, with their attachments and staleness. */

@@ -105,7 +105,7 @@ describe('bad sizes and options', () => {
     ['timeout negative', () => Section.open('x', { timeout: -1 }), 'ERR_SHMKIT_OUT_OF_RANGE'],
     ['timeout a string', () => Section.open('x', { timeout: '5' } as never), 'ERR_SHMKIT_INVALID_ARG_TYPE'],
     ['open options an array', () => Section.open('x', [] as never), 'ERR_SHMKIT_INVALID_ARG_TYPE'],
-    ['unlink unknown option', () => Section.unlink('x', { force: true } as never), 'ERR_SHMKIT_INVALID_ARG_VALUE'],
+    ['unlink unknown option', () => Section.unlink('x', { forse: true } as never), 'ERR_SHMKIT_INVALID_ARG_VALUE'],
   ];
   it.each(options)('%s is a typed error', (_, call, code) => {
     const before = shmEntries();
