@@ -8,8 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import koffi from 'koffi';
-import { InvalidArgValueError, SystemError, UnsafePathError, UnsupportedPlatformError } from '../errors.js';
+import { InvalidArgValueError, SectionNotFoundError, SystemError, UnsafePathError, UnsupportedPlatformError } from '../errors.js';
 import { errnoName, translateFsError, translateOsError } from './errno.js';
+import { withSafeParent } from './safe-path.js';
 import type {
   CreateRequest,
   Mapping,
@@ -163,8 +164,14 @@ class LinuxPlatform implements Platform {
   }
 
   createObject(request: CreateRequest): SharedObject {
-    const file = objectPath(request);
     const what = `creating ${describe(request)}`;
+    if (request.file === undefined) return this.createAt(objectPath(request), request, what);
+    // File-backed: the directory is resolved safely and the file made relative to it.
+    return withSafeParent(request.file, what, request.name, true, (at) => this.createAt(at, request, what));
+  }
+
+  private createAt(file: string, request: CreateRequest, what: string): SharedObject {
+    const label = objectPath(request);
     const { O_CREAT, O_EXCL, O_RDWR, O_NOFOLLOW } = fs.constants;
     let fd: number;
     try {
@@ -178,7 +185,7 @@ class LinuxPlatform implements Platform {
       // instant and must not make creation fail.
       if (this.libc.flock(fd, LOCK_EX) !== 0) {
         const errno = koffi.errno();
-        throw new SystemError(`locking ${file} for initialisation failed: ${errnoName(errno)}`, errno, 'flock');
+        throw new SystemError(`locking ${label} for initialisation failed: ${errnoName(errno)}`, errno, 'flock');
       }
       fs.fchmodSync(fd, request.mode); // the umask must not widen or narrow what was asked
       fs.ftruncateSync(fd, request.size);
@@ -191,12 +198,18 @@ class LinuxPlatform implements Platform {
       try { fs.unlinkSync(file); } catch { /* already failing */ }
       throw translateFsError(error, what, request.name);
     }
-    return { handle: fd, label: file, readonly: false };
+    return { handle: fd, label, readonly: false };
   }
 
   openObject(request: OpenRequest): SharedObject {
-    const file = objectPath(request);
     const what = `opening ${describe(request)}`;
+    if (request.file === undefined) return this.openAt(objectPath(request), request, what);
+    return withSafeParent(request.file, what, request.name, false, (at) => this.openAt(at, request, what));
+  }
+
+  /** `file` is the path to open (through /proc/self/fd for file-backed sections). */
+  private openAt(file: string, request: OpenRequest, what: string): SharedObject {
+    const label = objectPath(request);
     const { O_RDONLY, O_RDWR, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
     let fd: number;
     try {
@@ -208,7 +221,7 @@ class LinuxPlatform implements Platform {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ELOOP') {
         const stat = lstatOrUndefined(file);
-        if (stat && !stat.isFile() && !stat.isSymbolicLink()) throw notRegular(what, file, stat);
+        if (stat && !stat.isFile() && !stat.isSymbolicLink()) throw notRegular(what, label, stat);
       }
       throw translateFsError(error, what, request.name);
     }
@@ -221,9 +234,9 @@ class LinuxPlatform implements Platform {
     }
     if (!stat.isFile()) {
       fs.closeSync(fd);
-      throw notRegular(what, file, stat);
+      throw notRegular(what, label, stat);
     }
-    return { handle: fd, label: file, readonly: request.readonly };
+    return { handle: fd, label, readonly: request.readonly };
   }
 
   statObject(object: SharedObject): ObjectStat {
@@ -236,12 +249,22 @@ class LinuxPlatform implements Platform {
   }
 
   unlinkObject(location: ObjectLocation): boolean {
+    const what = `removing ${describe(location)}`;
+    const unlinkAt = (file: string): boolean => {
+      try {
+        fs.unlinkSync(file);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw translateFsError(error, what, location.name);
+      }
+    };
+    if (location.file === undefined) return unlinkAt(objectPath(location));
     try {
-      fs.unlinkSync(objectPath(location));
-      return true;
+      return withSafeParent(location.file, what, location.name, false, unlinkAt);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw translateFsError(error, `removing ${describe(location)}`, location.name);
+      if (error instanceof SectionNotFoundError) return false; // its directory is gone too
+      throw error;
     }
   }
 
