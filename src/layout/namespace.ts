@@ -27,24 +27,50 @@
  *        | heap (src/layout/heap.ts): tables, entries, named objects     |
  *        +---------------------------------------------------------------+
  *
- * Table header (32 bytes): slots offset (i32, a heap allocation), capacity (i32, a power of
- * two), count (i32, live entries), tombstones (i32), bytes (i32, sum of entry sizes),
- * clock hand (i32, caches), reserved.
+ * Table header (32 bytes): directory (i32, a heap allocation: word 0 = its capacity in
+ * segments, words 1.. = the buffer offsets of the segments, 0 = not allocated), buckets
+ * (i32, n >= 64, buckets in use), count (i32, live entries), bytes (i32, sum of entry
+ * sizes), clock hand (i32, a bucket, caches' CLOCK), writes since the last purge (i32, caches
+ * with ttl), earliest expiry (f64 ms at +24: no entry of the table expires before it; 0 =
+ * none expires).
  *
- * Slots: capacity x { hash (i32), entry (i32): 0 empty, -1 deleted, else the buffer offset of
- * an entry block }. Linear probing. The entry word is the commit point of an insert, update or
- * delete: a reader sees the old entry block or the new one, never a mix.
+ *   table header          directory                  segment (1 KiB, 256 buckets)
+ *   +-----------+         +----------------+         +-----------------------------+
+ *   | directory |-------->| capacity (c)   |    +--->| bucket 0: first entry (i32) |--> entry --> entry --> 0
+ *   | buckets n |         | segment 0      |----+    | bucket 1                    |
+ *   | count ... |         | segment 1 ...  |         | ...                         |
+ *   +-----------+         | (c words)      |         +-----------------------------+
+ *                         +----------------+
  *
- * Entry block (a heap allocation, written once, never changed in place except its reference
- * bit): key length (u32), value length (u32), expires at (f64 ms, 0 = never), referenced (i32,
- * caches' CLOCK bit, set by readers), type (i32: 0 value, else a directory object kind),
- * stamp (i32: the namespace's write count when it was written, so a reader's cache of decoded
- * values can tell this entry from a later one at the same offset), reserved (i32),
- * key bytes (UTF-8), value bytes (the codec's).
+ * Linear hashing with chains (Litwin): bucket i holds the keys whose hash h has
+ * h & (2^k - 1) = i, where 2^k is the smallest power of two >= n, folded into the lower half
+ * (i - 2^(k-1)) when that is >= n. The table grows one bucket at a time: a write that takes
+ * the count past n splits bucket n - 2^(k-1) into itself and bucket n. Segments are small
+ * fixed blocks allocated when a split enters one, and only when the heap has room: growth
+ * never needs one large contiguous block and never refuses a key (a table that cannot grow
+ * has longer chains). Deleting unlinks (no tombstones). Buckets are never given back.
+ *
+ * A chain is a list of entry blocks through their next word, newest insert first. Every
+ * change of a bucket word or a next word is ONE journaled store: the commit point of an
+ * insert (the bucket or predecessor link now names the new entry), an update (the link names
+ * the replacement, which took the old entry's next) or a delete (the link skips the entry).
+ * A reader sees the old chain or the new one; the namespace sequence tells it to retry when
+ * a write overlapped its walk.
+ *
+ * Entry block (a heap allocation, written once, never changed in place except its next
+ * word): key length (u32), value length (u32), expires at (f64 ms, 0 = never), hash (i32,
+ * the key's FNV-1a), type (i32: 0 value, else a directory object kind), stamp (i32: the
+ * namespace's write count when it was written, so a reader's cache of decoded values can tell
+ * this entry from a later one at the same offset), next (i32: the next entry of the bucket's
+ * chain, 0 = end), key bytes (UTF-8), value bytes (the codec's).
+ *
+ *  +0 key length | +4 value length | +8 expires at (f64) | +16 hash | +20 type | +24 stamp |
+ *  +28 next | +32 key bytes | value bytes
  */
 
 export const NAMESPACE_MAGIC = 0x4350534e; // "NSPC"
-export const NAMESPACE_VERSION = 1;
+/** 2: chained linear-hashing tables (issue 9); 1 had open addressing with tombstones. */
+export const NAMESPACE_VERSION = 2;
 const i32 = 4;
 const LINE = 128;
 
@@ -67,26 +93,31 @@ export const NS_DIRECTORY_TABLE_OFFSET = 3 * LINE + 32;
 export const NS_JOURNAL_START = 4 * LINE;
 
 export const TABLE_HEADER_LENGTH = 32;
-export const TABLE_SLOTS_OFFSET = 0;
-export const TABLE_CAPACITY_OFFSET = i32;
+export const TABLE_DIRECTORY_OFFSET = 0;
+export const TABLE_BUCKETS_OFFSET = i32;
 export const TABLE_COUNT_OFFSET = 2 * i32;
-export const TABLE_TOMBSTONES_OFFSET = 3 * i32;
-export const TABLE_BYTES_OFFSET = 4 * i32;
-export const TABLE_CLOCK_HAND_OFFSET = 5 * i32;
-export const TABLE_INITIAL_CAPACITY = 64;
-/** Grow when live + deleted slots pass this share of the capacity. */
-export const TABLE_MAX_LOAD = 0.7;
-
-export const SLOT_LENGTH = 8;
-export const SLOT_EMPTY = 0;
-export const SLOT_DELETED = -1;
+export const TABLE_BYTES_OFFSET = 3 * i32;
+export const TABLE_CLOCK_HAND_OFFSET = 4 * i32;
+export const TABLE_PURGE_WRITES_OFFSET = 5 * i32;
+export const TABLE_EARLIEST_EXPIRY_OFFSET = 6 * i32; // f64, 8-aligned
+/** Buckets of a new table (a power of two). */
+export const TABLE_INITIAL_BUCKETS = 64;
+/** Segments a new directory has room for. */
+export const TABLE_INITIAL_DIRECTORY = 4;
+export const SEGMENT_BUCKETS_LOG2 = 8;
+export const SEGMENT_BUCKETS = 1 << SEGMENT_BUCKETS_LOG2; // 256
+export const BUCKET_LENGTH = i32;
+export const SEGMENT_LENGTH = SEGMENT_BUCKETS * BUCKET_LENGTH; // 1 KiB
+/** Split a bucket when live entries pass this many per bucket. */
+export const TABLE_MAX_LOAD = 1;
 
 export const ENTRY_KEY_LENGTH_OFFSET = 0;
 export const ENTRY_VALUE_LENGTH_OFFSET = i32;
 export const ENTRY_EXPIRES_OFFSET = 2 * i32; // f64, 8-aligned
-export const ENTRY_REFERENCED_OFFSET = 4 * i32;
+export const ENTRY_HASH_OFFSET = 4 * i32;
 export const ENTRY_TYPE_OFFSET = 5 * i32;
 export const ENTRY_STAMP_OFFSET = 6 * i32;
+export const ENTRY_NEXT_OFFSET = 7 * i32;
 export const ENTRY_HEADER_LENGTH = 8 * i32;
 
 /** Longest key, in UTF-8 bytes. */

@@ -19,7 +19,7 @@ import { ENTRY_HEADER_LENGTH, TABLE_HEADER_LENGTH } from '../layout/namespace.js
 import { validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
 import { encodeValue } from '../channel/codec.js';
 import { RETRY, type DecodedValue, type StoreCore } from './store-core.js';
-import { HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
+import { EVICTED_EXPIRED, EVICTED_NONE, HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
 
 export const CACHE_MAX_ENTRIES_OFFSET = 0;
 export const CACHE_MAX_BYTES_OFFSET = 4;
@@ -133,7 +133,12 @@ export class Cache<T = unknown> {
     });
   }
 
+  /** Sets `key`; `undefined` deletes it (as ns.set). Unencodable values throw first. */
   set(key: string, value: T, options: { ttl?: number } = {}): void {
+    if (value === undefined) {
+      this.delete(key);
+      return;
+    }
     const core = this.core;
     const bytes = encodeValue(core.codec, value);
     core.encodeKey(key);
@@ -188,8 +193,9 @@ export class Cache<T = unknown> {
     const maxEntries = this.word(CACHE_MAX_ENTRIES_OFFSET);
     const maxBytes = this.word(CACHE_MAX_BYTES_OFFSET);
     while ((maxEntries !== 0 && this.table.count > maxEntries) || (maxBytes !== 0 && this.table.byteSize > maxBytes)) {
-      if (!this.table.evictOne(now, this.hints)) break;
-      this.count(CACHE_EVICTIONS_OFFSET);
+      const evicted = this.table.evictOne(now, this.hints);
+      if (evicted === EVICTED_NONE) break;
+      this.count(evicted === EVICTED_EXPIRED ? CACHE_EXPIRATIONS_OFFSET : CACHE_EVICTIONS_OFFSET);
     }
   }
 }
