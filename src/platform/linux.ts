@@ -421,7 +421,32 @@ class LinuxPlatform implements Platform {
   processStartTime(pid: number): number {
     return readStartTime(pid);
   }
+
+  /**
+   * inotify on the object's inode, through /proc/self/fd so that an unlinked section is still
+   * watched. libuv reads the inotify descriptor on the event loop: no pool thread, no CPU.
+   */
+  watchObject(object: SharedObject, onChange: () => void, onError: (error: Error) => void): { close(): void } | undefined {
+    try {
+      const watcher = fs.watch(`/proc/self/fd/${object.handle as number}`, { persistent: true }, () => onChange());
+      watcher.on('error', onError);
+      return watcher;
+    } catch {
+      return undefined; // out of inotify watches (fs.inotify.max_user_watches), say: poll
+    }
+  }
+
+  /** pwrite(2) of one zero byte: an IN_MODIFY event for every watchObject on the inode. */
+  pokeObject(object: SharedObject, offset: number): void {
+    try {
+      fs.writeSync(object.handle as number, ZERO_BYTE, 0, 1, offset);
+    } catch {
+      // A read-only descriptor or a vanished object: nobody to wake through it.
+    }
+  }
 }
+
+const ZERO_BYTE = new Uint8Array(1);
 
 export function createLinuxPlatform(): Platform {
   return new LinuxPlatform();

@@ -135,6 +135,16 @@ export interface Platform {
   waitAnyAsync(words: readonly WatchedWord[], timeoutMs: number): Promise<void>;
   /** How many words one waitAnyAsync call can watch. */
   readonly maxWatchedWords: number;
+  /**
+   * Calls `onChange` on this thread's event loop whenever some process pokes the object
+   * (pokeObject) or otherwise writes to it through a descriptor: no thread and no CPU while
+   * idle, for any number of objects (Linux: inotify through fs.watch). For async waits on
+   * more sections than one waitAnyAsync can watch. Undefined where the OS cannot; an error
+   * after the start is reported through `onError` (the caller falls back to polling).
+   */
+  watchObject?(object: SharedObject, onChange: () => void, onError: (error: Error) => void): { close(): void } | undefined;
+  /** Writes one zero byte at `offset` of the object through its descriptor: wakes watchObject. */
+  pokeObject?(object: SharedObject, offset: number): void;
 
   readonly currentProcess: ProcessIdentity;
   /** The start time of a running process, or 0 if no process has that pid. */

@@ -15,6 +15,15 @@ import {
 } from '../layout/section-header.js';
 import type { Platform, ProcessIdentity } from '../platform/index.js';
 
+/** Values of a slot's armed word (0: no async waits pending). */
+export const ARMED_FUTEX = 1;
+export const ARMED_WATCHED = 2;
+/**
+ * The byte wakers poke (write a zero to) for an ARMED_WATCHED slot: the first of the slot's
+ * reserved bytes, which stay zero. (src/layout/section-header.ts should name it.)
+ */
+export const SLOT_POKE_OFFSET = 20;
+
 export interface Attachment {
   readonly slot: number;
   readonly pid: number;
@@ -68,9 +77,13 @@ export class AttachTable {
     }
   }
 
-  /** Marks a slot as having async waits pending, so wakers ring its doorbell. */
-  arm(slot: number): void {
-    if (Atomics.exchange(this.i32, AttachTable.wordIndex(slot, SLOT_ARMED_OFFSET), 1) === 0) {
+  /**
+   * Marks a slot as having async waits pending, so wakers ring its doorbell: ARMED_FUTEX
+   * (the owner futex-waits on the doorbell) or ARMED_WATCHED (it also wants a poke, a
+   * one-byte write wakers make through their descriptor, which its inotify watch sees).
+   */
+  arm(slot: number, mode: number = ARMED_FUTEX): void {
+    if (Atomics.exchange(this.i32, AttachTable.wordIndex(slot, SLOT_ARMED_OFFSET), mode) === 0) {
       Atomics.add(this.i32, ARMED_SLOTS_OFFSET / 4, 1);
     }
   }

@@ -18,19 +18,34 @@
  *
  * The control word is bumped to make the in-flight wait return when the set of doorbells
  * changes or the hub runs out of pending waits (so nothing keeps the process alive).
+ *
+ * Past what one OS wait can watch (futex_waitv: 128 words, the control word included), a
+ * section is WATCHED instead: its slot is armed ARMED_WATCHED, and wakers, after ringing the
+ * doorbell, also write one zero byte into the slot through their descriptor; an inotify watch
+ * on the object (fs.watch, read by libuv on the event loop) re-checks that section's waits.
+ * No thread, no CPU while idle, at any number of sections. The watch is in place before the
+ * slot is armed and the arm before the word is checked, so a waker that changes the word
+ * after our check writes after the watch began: no lost wake-up. Only where the OS cannot
+ * watch (or runs out of inotify watches) is a section POLLED, in 10 ms slices.
  */
 import { AbortError, SectionClosedError } from '../errors.js';
 import { HEADER_LENGTH, SLOT_DOORBELL_OFFSET, slotOffset } from '../layout/section-header.js';
 import type { Mapping, Platform, WatchedWord } from '../platform/index.js';
+import { ARMED_FUTEX, ARMED_WATCHED } from './attach-table.js';
 import type { WaitResult } from './section-waiter.js';
 
 export interface HubSection {
   readonly mapping: Mapping;
   readonly attachSlot: number;
   readonly words: Int32Array; // over the user area
-  arm(): void;
+  arm(mode?: number): void;
   disarm(): void;
+  /** Watches pokes of the section (see the class comment); undefined where impossible. */
+  watch?(onChange: () => void, onError: (error: Error) => void): { close(): void } | undefined;
 }
+
+/** How the hub learns that a section's doorbell rang. */
+type EntryMode = 'futex' | 'watched' | 'polled';
 
 interface PendingWait {
   readonly entry: SectionEntry;
@@ -49,6 +64,8 @@ interface SectionEntry {
   readonly doorbellIndex: number; // Int32 index into mapping.buffer
   readonly header: Int32Array;
   readonly waits: Set<PendingWait>;
+  mode: EntryMode;
+  watcher: { close(): void } | undefined;
 }
 
 export class DoorbellHub {
@@ -56,6 +73,8 @@ export class DoorbellHub {
   private control: Mapping | undefined;
   private controlWord: Int32Array | undefined;
   private running = false;
+  /** Entries in 'futex' mode: at most maxWatchedWords - 1 (one word is the control word). */
+  private futexEntries = 0;
 
   constructor(private readonly platform: Platform) {}
 
@@ -81,9 +100,11 @@ export class DoorbellHub {
         doorbellIndex: at >> 2,
         header: new Int32Array(section.mapping.buffer, 0, HEADER_LENGTH >> 2),
         waits: new Set(),
+        mode: 'futex',
+        watcher: undefined,
       };
       this.entries.set(section, entry);
-      section.arm(); // SYNC POINT: armed before the word is checked again below
+      this.arm(entry); // SYNC POINT: armed before the word is checked again below
     }
     return new Promise<WaitResult>((resolve, reject) => {
       const pending: PendingWait = {
@@ -129,9 +150,45 @@ export class DoorbellHub {
     if (entry.waits.size === 0) {
       this.entries.delete(entry.section);
       entry.section.disarm();
+      entry.watcher?.close();
+      entry.watcher = undefined;
+      if (entry.mode === 'futex') this.futexEntries--;
       if (this.entries.size === 0) this.interrupt();
     }
     return true;
+  }
+
+  /**
+   * Chooses how to hear the section's doorbell and arms its slot accordingly: a futex word of
+   * the shared OS wait while there is room, else an inotify watch, else polling.
+   */
+  private arm(entry: SectionEntry): void {
+    const { section } = entry;
+    if (this.futexEntries + 1 < this.platform.maxWatchedWords || section.watch === undefined) {
+      entry.mode = 'futex';
+      this.futexEntries++;
+      section.arm(ARMED_FUTEX);
+      return;
+    }
+    // The watch starts before the slot is armed: every poke after the arm is seen.
+    entry.watcher = section.watch(
+      () => this.recheckEntry(entry),
+      () => {
+        // The watch broke (rare: its object is gone): poll this section from now on.
+        entry.watcher?.close();
+        entry.watcher = undefined;
+        entry.mode = 'polled';
+        this.interrupt();
+      },
+    );
+    entry.mode = entry.watcher ? 'watched' : 'polled';
+    section.arm(entry.watcher ? ARMED_WATCHED : ARMED_FUTEX);
+  }
+
+  private recheckEntry(entry: SectionEntry): void {
+    for (const pending of entry.waits) {
+      if (Atomics.load(entry.section.words, pending.index) !== pending.expected) this.settle(pending, 'ok');
+    }
   }
 
   /** Makes the in-flight OS wait return, so the loop re-reads the set of doorbells. */
@@ -142,11 +199,7 @@ export class DoorbellHub {
   }
 
   private recheck(): void {
-    for (const entry of this.entries.values()) {
-      for (const pending of entry.waits) {
-        if (Atomics.load(entry.section.words, pending.index) !== pending.expected) this.settle(pending, 'ok');
-      }
-    }
+    for (const entry of this.entries.values()) this.recheckEntry(entry);
   }
 
   private run(): void {
@@ -165,14 +218,19 @@ export class DoorbellHub {
         const max = this.platform.maxWatchedWords; // drops to 1 on kernels without futex_waitv
         // Read every doorbell first, then re-check the words: see the class comment.
         const watched: WatchedWord[] = [{ address: this.control!.address, expected: Atomics.load(this.controlWord!, 0) }];
+        let unheard = false; // a section neither in this OS wait nor watched: poll it
         for (const entry of this.entries.values()) {
-          if (watched.length === max) break;
+          if (entry.mode === 'watched') continue;
+          if (entry.mode === 'polled' || watched.length === max) {
+            unheard = true;
+            continue;
+          }
           watched.push({ address: entry.doorbell, expected: Atomics.load(entry.header, entry.doorbellIndex) });
         }
         this.recheck();
         if (this.entries.size === 0) break;
-        // Past `max` sections the rest are polled: a bounded slice instead of a doorbell.
-        const slice = this.entries.size + 1 > max ? 10 : Infinity;
+        // Sections nobody hears are polled: a bounded slice instead of a doorbell.
+        const slice = unheard ? 10 : Infinity;
         await this.platform.waitAnyAsync(watched, slice);
       }
     } finally {

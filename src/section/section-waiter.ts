@@ -14,6 +14,7 @@ import {
   slotOffset,
 } from '../layout/section-header.js';
 import type { Platform } from '../platform/index.js';
+import { ARMED_WATCHED, SLOT_POKE_OFFSET } from './attach-table.js';
 import { DoorbellHub, type HubSection } from './doorbell-hub.js';
 import type { Section } from './section.js';
 
@@ -57,8 +58,9 @@ export class SectionWaiter {
       mapping: section.mapping,
       attachSlot: slot,
       words: new Int32Array(this.buffer, 0, this.buffer.byteLength >> 2),
-      arm: () => table.arm(slot),
+      arm: (mode) => table.arm(slot, mode),
       disarm: () => table.disarm(slot),
+      watch: (onChange, onError) => section.watchPokes(onChange, onError),
     };
   }
 
@@ -80,9 +82,13 @@ export class SectionWaiter {
     const highWater = Atomics.load(this.header, SLOT_HIGH_WATER_OFFSET >> 2);
     for (let slot = 0; slot < highWater; slot++) {
       const at = slotOffset(slot);
-      if (Atomics.load(this.header, (at + SLOT_ARMED_OFFSET) >> 2) === 0) continue;
+      const armed = Atomics.load(this.header, (at + SLOT_ARMED_OFFSET) >> 2);
+      if (armed === 0) continue;
       Atomics.add(this.header, (at + SLOT_DOORBELL_OFFSET) >> 2, 1); // SYNC POINT: rung after the change
       this.platform.wake(this.section.mapping.address + BigInt(at + SLOT_DOORBELL_OFFSET), 1);
+      // A hub watching more sections than one futex_waitv holds watches this one through
+      // inotify: a one-byte write (of the zero that is there) after the change wakes it.
+      if (armed === ARMED_WATCHED) this.section.poke(at + SLOT_POKE_OFFSET);
     }
   }
 

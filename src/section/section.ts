@@ -244,6 +244,21 @@ export class Section implements Disposable {
     return this.#object === undefined;
   }
 
+  /**
+   * @internal Calls `onChange` when a waker pokes this section (see poke); undefined
+   * where the OS cannot watch objects. For the DoorbellHub past what futex_waitv watches.
+   */
+  watchPokes(onChange: () => void, onError: (error: Error) => void): { close(): void } | undefined {
+    if (this.#object === undefined) return undefined;
+    return this.#platform.watchObject?.(this.#object, onChange, onError);
+  }
+
+  /** @internal Pokes a byte of the header through this process's descriptor (wakes watchPokes). */
+  poke(offset: number): void {
+    if (this.#object === undefined || this.readonly) return;
+    this.#platform.pokeObject?.(this.#object, offset);
+  }
+
   /** Writes a file-backed section's dirty pages to its file (msync). No-op when memory-backed. */
   flush(): void {
     if (this.#object === undefined) throw new SectionClosedError(label(this.name, this.file));
