@@ -12,20 +12,12 @@ import { ringKindCode, type RingKind } from './channel/ring-kind.js';
 import { InvalidArgValueError, MessageTooLargeError, NamespaceFullError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
 import {
-  NAMESPACE_MAGIC,
-  NAMESPACE_VERSION,
   NS_DIRECTORY_TABLE_OFFSET,
-  NS_HEAP_LENGTH_OFFSET,
-  NS_HEAP_OFFSET_OFFSET,
-  NS_JOURNAL_CAPACITY_OFFSET,
-  NS_JOURNAL_OFFSET_OFFSET,
   NS_LOCK_OFFSET,
-  NS_MAGIC_OFFSET,
   NS_RECOVERIES_OFFSET,
   NS_ROLLBACKS_OFFSET,
   NS_SEQUENCE_OFFSET,
   NS_VARIABLES_TABLE_OFFSET,
-  NS_VERSION_OFFSET,
   NS_WRITES_OFFSET,
 } from './layout/namespace.js';
 import { ringLength } from './layout/ring.js';
@@ -43,7 +35,7 @@ import { Semaphore } from './sync/semaphore.js';
 import type { WaitOptionsArg } from './sync/wait-options.js';
 import { validateBoolean, validateInteger, validateKnownKeys, validateName, validateObject, validateString, validateTimeout } from './validate.js';
 import { verifyNamespace } from './store/verify.js';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, type NamespaceOptions } from './store/namespace-format.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
 
 export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
 import { vars } from './store/vars.js';
@@ -65,17 +57,14 @@ export class Namespace {
     this.name = section.name;
     this.section = section;
     const buffer = section.buffer;
-    const all = new Int32Array(buffer, 0, 64);
-    if (Atomics.load(all, NS_MAGIC_OFFSET >> 2) !== NAMESPACE_MAGIC || all[NS_VERSION_OFFSET >> 2] !== NAMESPACE_VERSION) {
-      throw new InvalidArgValueError(`section '${section.name}' does not hold a namespace of this version`);
-    }
-    const journal = new Journal(buffer, all[NS_JOURNAL_OFFSET_OFFSET >> 2]!, all[NS_JOURNAL_CAPACITY_OFFSET >> 2]!, () => {
+    const layout = readNamespaceHeader(buffer, section.name); // IncompatibleSectionError for a damaged header
+    const journal = new Journal(buffer, layout.journalOffset, layout.journalCapacity, () => {
       throw new NamespaceFullError(
         `this write or lock() group changes more than the journal holds (${journal.capacity} words); ` +
           'split the group, or give the namespace a larger size (the journal grows with it)',
       );
     });
-    const heap = new SharedHeap(buffer, all[NS_HEAP_OFFSET_OFFSET >> 2]!, all[NS_HEAP_LENGTH_OFFSET >> 2]!, journal);
+    const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength, journal);
     const mutex = new Mutex(buffer, NS_LOCK_OFFSET, section.waiter);
     const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec), options.autolock, options.timeout);
     this.core = core;

@@ -4,6 +4,8 @@
  * (src/layout/namespace.ts).
  */
 import type { CodecOption } from '../channel/codec.js';
+import { CorruptHeapError, IncompatibleSectionError } from '../errors.js';
+import { MIN_HEAP_LENGTH } from '../layout/heap.js';
 import {
   NAMESPACE_MAGIC,
   NAMESPACE_VERSION,
@@ -17,6 +19,7 @@ import {
   NS_MAGIC_OFFSET,
   NS_VARIABLES_TABLE_OFFSET,
   NS_VERSION_OFFSET,
+  TABLE_HEADER_LENGTH,
 } from '../layout/namespace.js';
 import { SharedHeap } from './heap.js';
 import { Journal } from './journal.js';
@@ -48,12 +51,71 @@ export function journalCapacity(size: number): number {
   return Math.max(4096, Math.min(1 << 17, Math.floor(size / 128)));
 }
 
+export interface NamespaceLayout {
+  journalOffset: number;
+  journalCapacity: number;
+  heapOffset: number;
+  heapLength: number;
+}
+
+/** Where the journal and the heap of a namespace of `area` bytes lie. */
+export function namespaceLayout(area: number): NamespaceLayout {
+  const capacity = journalCapacity(area);
+  const heapOffset = Math.ceil((NS_JOURNAL_START + Journal.byteLength(capacity)) / 128) * 128;
+  return { journalOffset: NS_JOURNAL_START, journalCapacity: capacity, heapOffset, heapLength: (area - heapOffset) & ~7 };
+}
+
+/**
+ * Reads and checks a namespace header against the size of the section's user area: every
+ * field must be what initializeNamespace() wrote for that size, so a damaged or foreign
+ * header is IncompatibleSectionError naming the field, never a RangeError from a view laid
+ * over it (and never a journal that silently cannot hold a write). A journal left by a dead
+ * writer must name only words a write can change: CorruptHeapError otherwise.
+ */
+export function readNamespaceHeader(buffer: ArrayBuffer, name: string): NamespaceLayout {
+  const area = buffer.byteLength;
+  const refuse = (what: string): never => {
+    throw new IncompatibleSectionError(`section '${name}' does not hold a namespace this shmkit can open: ${what}`);
+  };
+  if (area < NS_JOURNAL_START + MIN_HEAP_LENGTH) refuse(`its user area has ${area} bytes, too few for a namespace`);
+  const all = new Int32Array(buffer, 0, area >> 2);
+  const magic = Atomics.load(all, NS_MAGIC_OFFSET >> 2);
+  if (magic !== NAMESPACE_MAGIC) refuse(`bad magic 0x${(magic >>> 0).toString(16)} (expected "NSPC")`);
+  const version = all[NS_VERSION_OFFSET >> 2]!;
+  if (version !== NAMESPACE_VERSION) refuse(`format version ${version}, this shmkit reads version ${NAMESPACE_VERSION}`);
+  const expected = namespaceLayout(area);
+  const fields: Array<[string, number, number]> = [
+    ['area length', NS_AREA_LENGTH_OFFSET, area],
+    ['journal offset', NS_JOURNAL_OFFSET_OFFSET, expected.journalOffset],
+    ['journal capacity', NS_JOURNAL_CAPACITY_OFFSET, expected.journalCapacity],
+    ['heap offset', NS_HEAP_OFFSET_OFFSET, expected.heapOffset],
+    ['heap length', NS_HEAP_LENGTH_OFFSET, expected.heapLength],
+  ];
+  for (const [field, offset, value] of fields) {
+    const found = all[offset >> 2]!;
+    if (found !== value) refuse(`its header says ${field} ${found}, a namespace of ${area} bytes has ${value} (damaged header)`);
+  }
+  // The journal a dead writer may have left: its count and the words it names.
+  const journal = expected.journalOffset >> 2;
+  const pending = all[journal]!;
+  if (pending < 0 || pending > expected.journalCapacity) {
+    throw new CorruptHeapError(`namespace '${name}': its journal says ${pending} entries to undo, it holds ${expected.journalCapacity}`);
+  }
+  const tables = [NS_VARIABLES_TABLE_OFFSET >> 2, (NS_DIRECTORY_TABLE_OFFSET + TABLE_HEADER_LENGTH) >> 2];
+  const heap = [expected.heapOffset >> 2, (expected.heapOffset + expected.heapLength) >> 2];
+  for (let i = 0; i < pending; i++) {
+    const word = all[journal + 2 + 2 * i]!;
+    if (!((word >= tables[0]! && word < tables[1]!) || (word >= heap[0]! && word < heap[1]!))) {
+      throw new CorruptHeapError(`namespace '${name}': journal entry ${i} names word ${word}, which no write changes (damaged journal)`);
+    }
+  }
+  return expected;
+}
+
 /** Lays out a fresh namespace in a section's user area. */
 export function initializeNamespace(buffer: ArrayBuffer): void {
   const all = new Int32Array(buffer, 0, buffer.byteLength >> 2);
-  const capacity = journalCapacity(buffer.byteLength);
-  const heapOffset = Math.ceil((NS_JOURNAL_START + Journal.byteLength(capacity)) / 128) * 128;
-  const heapLength = (buffer.byteLength - heapOffset) & ~7;
+  const { journalCapacity: capacity, heapOffset, heapLength } = namespaceLayout(buffer.byteLength);
   all[NS_VERSION_OFFSET >> 2] = NAMESPACE_VERSION;
   all[NS_AREA_LENGTH_OFFSET >> 2] = buffer.byteLength;
   all[NS_JOURNAL_OFFSET_OFFSET >> 2] = NS_JOURNAL_START;
