@@ -12,9 +12,11 @@
  * Reads take no lock (like the variables): a hit sets its key's hint byte (by hash, in the
  * cache object, never in an entry block that a writer may free), which the CLOCK hand clears
  * as it sweeps; an entry whose hint is clear is evicted.
- * An expired entry reads as a miss and is removed by the next write that meets it.
+ * An expired entry reads as a miss and stops counting in size at once; writes reclaim expired
+ * entries (a sweep every count/8 writes once one has expired, or at once when a set would
+ * not fit), as does purgeStale(); each one reclaimed counts in `expirations`.
  */
-import { MessageTooLargeError } from '../errors.js';
+import { MessageTooLargeError, NamespaceFullError } from '../errors.js';
 import { ENTRY_HEADER_LENGTH, TABLE_HEADER_LENGTH } from '../layout/namespace.js';
 import { validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
 import { encodeValue } from '../channel/codec.js';
@@ -149,12 +151,51 @@ export class Cache<T = unknown> {
     }
     const ttl = options.ttl === undefined ? this.f64[(this.at + CACHE_TTL_OFFSET) >> 3]! : validateTimeout(options.ttl, 'options.ttl');
     const now = Date.now();
-    core.write(() => {
-      core.encodeKey(key); // the key buffer is shared; the lock wait may have run other code
-      this.table.put(core.key, core.keyLength, core.keyHash, bytes, ttl > 0 && ttl !== Infinity ? now + ttl : 0, 0, core.nextStamp());
-      HashTable.touch(this.hints, core.keyHash);
-      this.evict(now);
-    });
+    const put = () =>
+      core.write(() => {
+        core.encodeKey(key); // the key buffer is shared; the lock wait may have run other code
+        this.table.put(core.key, core.keyLength, core.keyHash, bytes, ttl > 0 && ttl !== Infinity ? now + ttl : 0, 0, core.nextStamp());
+        HashTable.touch(this.hints, core.keyHash);
+        this.evict(now);
+        this.expireSome(now);
+      });
+    try {
+      put();
+    } catch (error) {
+      // Expired entries give their room before a set is refused (in a write of their own:
+      // blocks freed in a write are reused only after it).
+      if (!(error instanceof NamespaceFullError) || this.purgeStale() === 0) throw error;
+      put();
+    }
+  }
+
+  /**
+   * Removes every expired entry now and returns how many (each counts as an expiration).
+   * Writes do this by themselves, amortized: once an entry has expired, a full sweep runs
+   * after every count/8 writes, so expired entries give back their room soon without making
+   * a set cost a sweep.
+   */
+  purgeStale(): number {
+    const now = Date.now();
+    return this.core.write(() => this.purge(now));
+  }
+
+  /** Under the lock: a sweep, when entries have expired and enough writes paid for it. */
+  private expireSome(now: number): void {
+    const earliest = this.table.earliestExpiry;
+    if (earliest === 0 || earliest > now) return;
+    if (this.table.countPurgeWrite() > this.table.count >> 3) this.purge(now);
+  }
+
+  private purge(now: number): number {
+    const removed = this.table.purgeExpired(now);
+    if (removed > 0) Atomics.add(this.core.all, (this.at + CACHE_EXPIRATIONS_OFFSET) >> 2, removed);
+    return removed;
+  }
+
+  /** Live entries that have not expired (expired ones stop counting at once, before they are reclaimed). */
+  private unexpired(): number {
+    return this.core.read(() => this.table.countUnexpired(Date.now()));
   }
 
   delete(key: string): boolean {
@@ -171,13 +212,13 @@ export class Cache<T = unknown> {
   }
 
   get size(): number {
-    return this.table.count;
+    return this.unexpired();
   }
 
   stats(): CacheStats {
     return {
-      entries: this.table.count,
-      bytes: this.table.byteSize,
+      entries: this.unexpired(),
+      bytes: this.table.byteSize, // held, expired entries not yet reclaimed included
       hits: this.word(CACHE_HITS_OFFSET),
       misses: this.word(CACHE_MISSES_OFFSET),
       evictions: this.word(CACHE_EVICTIONS_OFFSET),
