@@ -231,6 +231,7 @@ export class Broadcast<T = unknown> implements Disposable {
       for (let i = 0; i <= wait.spin; i++) {
         const message = this.tryReceive();
         if (message) return message;
+        if ((i & 255) === 255 && performance.now() >= wait.deadline) break; // spin within the timeout
       }
       const signal = this.parkBegin();
       try {

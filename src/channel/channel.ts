@@ -16,6 +16,7 @@ import {
   parkAsync,
   parkSync,
   parseWaitOptions,
+  ASYNC_SPIN_BURST,
   type ParsedWait,
   type WaitOptionsArg,
 } from '../sync/wait-options.js';
@@ -48,6 +49,8 @@ export interface LargeMessageStore {
  * core is cheap next to that; an idle channel still parks after 30 µs.
  */
 export const CHANNEL_SPIN_MS = 0.03;
+/** The same for async waits, which must not hold the event loop: a few µs, then parkAsync polls per turn. */
+export const CHANNEL_ASYNC_SPIN_MS = 0.005;
 
 /**
  * A pause between two looks at the other side's position (JS has no PAUSE instruction): a
@@ -312,7 +315,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     const byTime = spinsByTime(options);
     let slice = FIRST_PARK_SLICE_MS;
     for (;;) {
-      if (this.spinWrite(bytes, type, wait, byTime)) return;
+      if (this.spinWrite(bytes, type, wait, byTime, true)) return;
       const signal = this.parkForSpace();
       try {
         if (this.tryWriteRecord(bytes, type)) return;
@@ -344,7 +347,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     const wait = parseWaitOptions(options, 'Channel.writeSync');
     const byTime = spinsByTime(options);
     for (;;) {
-      if (this.spinWrite(bytes, type, wait, byTime)) return;
+      if (this.spinWrite(bytes, type, wait, byTime, false)) return;
       const signal = this.parkForSpace();
       try {
         if (this.tryWriteRecord(bytes, type)) return;
@@ -469,7 +472,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     const ring = this.ring;
     let slice = FIRST_PARK_SLICE_MS;
     for (;;) {
-      const spun = this.spinRead(wait, byTime);
+      const spun = this.spinRead(wait, byTime, true);
       if (spun >= 0) return spun;
       Atomics.add(ring.header, CONSUMERS_PARKED, 1);
       let result;
@@ -491,7 +494,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     const ring = this.ring;
     let slice = FIRST_PARK_SLICE_MS;
     for (;;) {
-      const spun = this.spinRead(wait, byTime);
+      const spun = this.spinRead(wait, byTime, false);
       if (spun >= 0) return spun;
       Atomics.add(ring.header, CONSUMERS_PARKED, 1);
       let result;
@@ -509,17 +512,23 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     }
   }
 
-  /** Spins on tryRead: `wait.spin` times, or for CHANNEL_SPIN_MS when the caller set no spin. */
-  private spinRead(wait: ParsedWait, byTime: boolean): number {
+  /**
+   * Spins on tryRead: `wait.spin` times, or for CHANNEL_SPIN_MS when the caller set no spin;
+   * never past the deadline, and an async caller only for a burst of a few µs (it goes on
+   * polling once per event-loop turn in parkAsync).
+   */
+  private spinRead(wait: ParsedWait, byTime: boolean, asyncCaller: boolean): number {
     const ring = this.ring;
     if (!byTime) {
-      for (let i = 0; i < wait.spin; i++) {
+      const count = asyncCaller ? Math.min(wait.spin, ASYNC_SPIN_BURST) : wait.spin;
+      for (let i = 0; i < count; i++) {
         const length = ring.tryRead();
         if (length >= 0) return length;
+        if ((i & 255) === 255 && performance.now() >= wait.deadline) return -1;
       }
       return -1;
     }
-    const until = performance.now() + CHANNEL_SPIN_MS;
+    const until = Math.min(performance.now() + (asyncCaller ? CHANNEL_ASYNC_SPIN_MS : CHANNEL_SPIN_MS), wait.deadline);
     do {
       for (let i = 0; i < 32; i++) {
         const length = ring.tryRead();
@@ -531,12 +540,16 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   /** Spins on tryWrite, like spinRead. */
-  private spinWrite(bytes: Uint8Array, type: number, wait: ParsedWait, byTime: boolean): boolean {
+  private spinWrite(bytes: Uint8Array, type: number, wait: ParsedWait, byTime: boolean, asyncCaller: boolean): boolean {
     if (!byTime) {
-      for (let i = 0; i < wait.spin; i++) if (this.tryWriteRecord(bytes, type)) return true;
+      const count = asyncCaller ? Math.min(wait.spin, ASYNC_SPIN_BURST) : wait.spin;
+      for (let i = 0; i < count; i++) {
+        if (this.tryWriteRecord(bytes, type)) return true;
+        if ((i & 255) === 255 && performance.now() >= wait.deadline) return false;
+      }
       return false;
     }
-    const until = performance.now() + CHANNEL_SPIN_MS;
+    const until = Math.min(performance.now() + (asyncCaller ? CHANNEL_ASYNC_SPIN_MS : CHANNEL_SPIN_MS), wait.deadline);
     do {
       for (let i = 0; i < 32; i++) if (this.tryWriteRecord(bytes, type)) return true;
     } while (performance.now() < until);

@@ -19,7 +19,7 @@ import {
 } from '../layout/sync.js';
 import { validateBoolean } from '../validate.js';
 import { placeWords } from './placement.js';
-import { parseWaitOptions, parkAsync, parkSync, type WaitOptionsArg } from './wait-options.js';
+import { parseWaitOptions, parkAsync, parkSync, spinWhile, type WaitOptionsArg } from './wait-options.js';
 import type { Waiter } from './waiter.js';
 
 const STATE = EVENT_STATE_OFFSET >> 2;
@@ -87,6 +87,8 @@ export class Event {
   }
 
   /** Without waiting: true if the event is set (and, for auto-reset, consumes it). */
+  private readonly probe = (): boolean => this.tryWait();
+
   tryWait(): boolean {
     if (this.manualReset) return Atomics.load(this.words, STATE) === 1;
     return Atomics.compareExchange(this.words, STATE, 1, 0) === 1;
@@ -96,7 +98,7 @@ export class Event {
   wait(options?: WaitOptionsArg): void {
     if (this.tryWait()) return;
     const wait = parseWaitOptions(options, 'Event.wait');
-    for (let i = 0; i < wait.spin; i++) if (this.tryWait()) return;
+    if (spinWhile(wait, this.probe, false)) return;
     const manual = this.manualReset;
     const start = Atomics.load(this.words, GENERATION);
     Atomics.add(this.words, WAITERS, 1);
@@ -117,7 +119,7 @@ export class Event {
   async waitAsync(options?: WaitOptionsArg): Promise<void> {
     const wait = parseWaitOptions(options, 'Event.waitAsync');
     if (this.tryWait()) return;
-    for (let i = 0; i < wait.spin; i++) if (this.tryWait()) return;
+    if (spinWhile(wait, this.probe, true)) return;
     const manual = this.manualReset;
     const start = Atomics.load(this.words, GENERATION);
     Atomics.add(this.words, WAITERS, 1);

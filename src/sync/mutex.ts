@@ -22,6 +22,7 @@ import {
   parkAsync,
   parseWaitOptions,
   remainingMs,
+  spinWhile,
   throwIfAborted,
   timeoutError,
   type ParsedWait,
@@ -91,6 +92,9 @@ export class Mutex {
     return Atomics.load(this.words, RECOVERIES);
   }
 
+  /** A spin probe: takes the lock if it looks free (a load before the CAS spares the line). */
+  private readonly tryFreeLock = (): boolean => Atomics.load(this.words, OWNER) === 0 && this.tryLock();
+
   /** Takes the lock if it is free; never blocks. */
   tryLock(): boolean {
     if (Atomics.compareExchange(this.words, OWNER, 0, this.self) !== 0) return false;
@@ -107,9 +111,7 @@ export class Mutex {
 
   private lockSlow(wait: ParsedWait): LockGrant {
     this.checkNotHeldByMe();
-    for (let i = 0; i < wait.spin; i++) {
-      if (Atomics.load(this.words, OWNER) === 0 && this.tryLock()) return GRANTED;
-    }
+    if (spinWhile(wait, this.tryFreeLock, false)) return GRANTED;
     let slice = FIRST_PARK_SLICE_MS;
     for (;;) {
       const step = this.step();
@@ -145,9 +147,7 @@ export class Mutex {
 
   private async lockSharedAsync(wait: ParsedWait): Promise<LockGrant> {
     this.checkNotHeldByMe();
-    for (let i = 0; i < wait.spin; i++) {
-      if (Atomics.load(this.words, OWNER) === 0 && this.tryLock()) return GRANTED;
-    }
+    if (spinWhile(wait, this.tryFreeLock, true)) return GRANTED;
     let slice = FIRST_PARK_SLICE_MS;
     for (;;) {
       const step = this.step();

@@ -15,6 +15,7 @@ import {
   parseWaitOptions,
   parkAsync,
   parkSync,
+  spinWhile,
   type ParsedWait,
   type WaitOptionsArg,
 } from './wait-options.js';
@@ -55,10 +56,12 @@ export class Semaphore {
     return false;
   }
 
+  private readonly probe = (): boolean => this.tryAcquire();
+
   acquire(options?: WaitOptionsArg): void {
     if (this.tryAcquire()) return;
     const wait = parseWaitOptions(options, 'Semaphore.acquire');
-    for (let i = 0; i < wait.spin; i++) if (this.tryAcquire()) return;
+    if (spinWhile(wait, this.probe, false)) return;
     Atomics.add(this.words, WAITERS, 1);
     try {
       while (!this.tryAcquire()) parkSync(this.waiter, this.countOffset, 0, wait, 'Semaphore.acquire');
@@ -72,7 +75,7 @@ export class Semaphore {
 
   async acquireAsync(options?: WaitOptionsArg): Promise<void> {
     const wait: ParsedWait = parseWaitOptions(options, 'Semaphore.acquireAsync');
-    for (let i = 0; i <= wait.spin; i++) if (this.tryAcquire()) return;
+    if (this.tryAcquire() || spinWhile(wait, this.probe, true)) return;
     Atomics.add(this.words, WAITERS, 1);
     try {
       while (!this.tryAcquire()) await parkAsync(this.waiter, this.countOffset, 0, wait, 'Semaphore.acquireAsync');

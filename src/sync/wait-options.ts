@@ -99,6 +99,27 @@ export async function parkAsync(
   return waiter.waitAsync(byteOffset, expected, Math.min(sliceMs, remainingMs(wait)), wait.signal);
 }
 
+/**
+ * Synchronous checks an async wait makes in one go before it yields: a few microseconds at
+ * most, so an async wait never holds up the event loop (longer spins go on, one check per
+ * event-loop turn, in parkAsync).
+ */
+export const ASYNC_SPIN_BURST = 64;
+
+/**
+ * Calls `probe` until it returns true: at most `wait.spin` times (an async caller: at most
+ * ASYNC_SPIN_BURST), and never past the deadline. True if the probe succeeded.
+ */
+export function spinWhile(wait: ParsedWait, probe: () => boolean, asyncCaller: boolean): boolean {
+  const count = asyncCaller ? Math.min(wait.spin, ASYNC_SPIN_BURST) : wait.spin;
+  const deadline = wait.deadline;
+  for (let i = 0; i < count; i++) {
+    if (probe()) return true;
+    if ((i & 255) === 255 && performance.now() >= deadline) return false;
+  }
+  return false;
+}
+
 /** How long an async wait polls on event-loop turns before it parks. */
 export const ASYNC_SPIN_MS = 0.05;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
