@@ -59,6 +59,7 @@ export const EVICTED_UNUSED = 1;
 export const EVICTED_EXPIRED = 2;
 
 const SEGMENT_MASK = SEGMENT_BUCKETS - 1;
+const MAX_BUCKETS = 2 ** 30;
 const BUCKETS = TABLE_BUCKETS_OFFSET >> 2;
 const COUNT = TABLE_COUNT_OFFSET >> 2;
 const DIRECTORY = TABLE_DIRECTORY_OFFSET >> 2;
@@ -72,16 +73,16 @@ export function hashBytes(bytes: Uint8Array, length: number): number {
   return hash | 0;
 }
 
-/** The smallest power of two >= n (n >= 1). */
+/** The smallest power of two >= n, for 1 <= n <= 2^30 (shifts: Math.pow is slow here). */
 function ceilPow2(n: number): number {
-  return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
+  return 1 << (32 - Math.clz32(n - 1));
 }
 
-/** The bucket of `hash` in a table of `n` buckets (linear hashing's address function). */
+/** The bucket of `hash` in a table of `n` buckets, 1 <= n <= 2^30 (linear hashing's address function). */
 export function bucketOf(hash: number, n: number): number {
   const top = ceilPow2(n);
   const i = hash & (top - 1);
-  return i < n ? i : i - top / 2;
+  return i < n ? i : i - (top >> 1);
 }
 
 export interface EntryView {
@@ -175,7 +176,7 @@ export class HashTable {
   find(key: Uint8Array, keyLength: number, hash: number): number {
     const all = this.all;
     const n = all[this.head + BUCKETS]!;
-    if (n < 1) return INCONSISTENT;
+    if (n < 1 || n > MAX_BUCKETS) return INCONSISTENT;
     const word = this.bucketWord(bucketOf(hash, n), n);
     if (word < 0) return INCONSISTENT;
     const limit = all[this.head + COUNT]!;
@@ -430,7 +431,7 @@ export class HashTable {
   }
 
   private checkedBucketWord(i: number, n: number): number {
-    const word = n >= 1 && i < n ? this.bucketWord(i, n) : -1;
+    const word = n >= 1 && n <= MAX_BUCKETS && i < n ? this.bucketWord(i, n) : -1;
     if (word < 0) throw new CorruptHeapError('a table header or directory points outside the namespace');
     return word;
   }
@@ -467,10 +468,9 @@ export class HashTable {
   private split(): void {
     const all = this.all;
     const n = this.field(TABLE_BUCKETS_OFFSET);
-    if (n >= 2 ** 30) return;
+    if (n >= MAX_BUCKETS) return;
     if ((n & SEGMENT_MASK) === 0 && !this.addSegment(n >> SEGMENT_BUCKETS_LOG2)) return;
-    const top = ceilPow2(n + 1);
-    const half = top / 2;
+    const half = ceilPow2(n + 1) >> 1;
     const from = this.checkedBucketWord(n - half, n);
     // The new bucket's word lies in a segment nobody has read yet (it is past n): it is 0.
     // Bucket n - half's entries are split by bit `half` of their hash, order kept.
