@@ -7,7 +7,7 @@
  * Standalone on its own section (Channel.create / open), or on any memory with a Waiter
  * (Channel.initialize + new Channel), such as a SharedArrayBuffer between worker threads.
  */
-import { ChannelClosedError, CorruptChannelError, InvalidArgTypeError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
+import { ChannelClosedError, CorruptChannelError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
 import { RECORD_HEAP, RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
 import { Section } from '../section/section.js';
 import {
@@ -282,9 +282,13 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     if (this.ring.closed) throw new ChannelClosedError();
     if (bytes.length > this.ring.maxPayload) {
       const handle = this.storeLarge(bytes);
-      if (this.ring.tryWrite(handle, RECORD_HEAP)) return true;
-      this.large!.free(this.handleView.getUint32(0, true));
-      return false;
+      let sent = false;
+      try {
+        sent = this.ring.tryWrite(handle, RECORD_HEAP);
+      } finally {
+        if (!sent) this.large!.free(this.handleView.getUint32(0, true)); // full, or refused (busy, bad state)
+      }
+      return sent;
     }
     return this.ring.tryWrite(bytes, RECORD_MESSAGE);
   }
@@ -442,7 +446,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    */
   claim(length: number): Uint8Array | undefined {
     if (this.ring.closed) throw new ChannelClosedError();
-    if (this.claimed >= 0) throw new CorruptChannelError('claim() twice without commit()');
+    if (this.claimed >= 0) throw new InvalidArgValueError('claim() twice: commit() or cancel() the pending claim first');
     const at = this.ring.tryClaim(length);
     if (at < 0) return undefined;
     this.claimed = at;
@@ -455,9 +459,20 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    * message was not sent.
    */
   commit(): void {
-    if (this.claimed < 0) throw new CorruptChannelError('commit() without claim()');
+    if (this.claimed < 0) throw new InvalidArgValueError('commit() without claim()');
     this.claimed = -1;
     this.ring.commit(RECORD_MESSAGE);
+  }
+
+  /**
+   * Gives up the message reserved by claim(): nothing is sent, and the ring goes on (a
+   * producer that fails while composing in place must call it, or the receiver waits behind
+   * the open claim for as long as this process lives).
+   */
+  cancel(): void {
+    if (this.claimed < 0) throw new InvalidArgValueError('cancel() without claim()');
+    this.claimed = -1;
+    this.ring.cancelClaim();
   }
 
   // ---------------------------------------------------------------- waiting

@@ -47,7 +47,10 @@ export class MpmcQueue extends MpscRing {
   }
 
   override release(): void {
-    this.head = (this.head + this.readSize) | 0;
+    const size = this.readSize;
+    if (size === 0) this.noRead();
+    this.readSize = 0;
+    this.head = (this.head + size) | 0;
     this.publish(); // every time: other consumers read the shared head
     this.abandonRead();
   }
@@ -68,7 +71,18 @@ export class MpmcQueue extends MpscRing {
     return super.lockRecoveries + this.consumerLock.recoveries;
   }
 
+  /**
+   * MPMC publishes on every release, under the consumer lock: nothing to publish here, and
+   * this handle's private head may be ahead of the shared one (past a padding it skipped
+   * before an abandoned read), so it must not be published without the lock.
+   */
+  override detach(): void {
+    this.consuming = false;
+    if (this.claimPendingHere()) this.cancelClaim();
+  }
+
   override abandonRead(): void {
+    this.readSize = 0;
     if (!this.holding) return;
     this.holding = false;
     this.consumerLock.unlock();

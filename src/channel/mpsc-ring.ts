@@ -62,10 +62,12 @@ export class MpscRing extends RingBase {
   private readonly lanes: BigInt64Array;
   private claimAt = -1;
   private claimLength = 0;
-  // The lanes of the last (length, type) committed, kept: steady streams allocate no BigInt.
-  private laneLength = -1;
-  private laneType = -1;
+  // The lanes of the last length claimed and (length, type) committed, kept: a stream of
+  // equal-sized messages allocates no BigInt.
+  private claimLaneLength = -1;
   private claimedLane = 0n;
+  private commitLaneLength = -1;
+  private commitLaneType = -1;
   private committedLane = 0n;
   // consumer side
   protected head: number;
@@ -99,14 +101,20 @@ export class MpscRing extends RingBase {
   }
 
   override detach(): void {
-    if (this.consuming) this.publish(); // what this handle consumed is not seen again
+    if (this.consuming && this.consumerSlot) this.publish(); // what this handle consumed is not seen again
     this.consuming = false;
     this.consumerSlot?.release();
+    if (this.claimAt >= 0) this.cancelClaim(); // a claim left open would hold the consumer up
   }
 
   tryClaim(length: number): number {
     this.checkLength(length);
+    if (this.claimAt >= 0) this.claimPending();
     const size = recordLength(length);
+    if (length !== this.claimLaneLength) {
+      this.claimLaneLength = length;
+      this.claimedLane = lane(-(8 + length), this.claimOwner);
+    }
     const lock = this.producerLock;
     if (!lock.tryLock()) lock.lock(LOCK_WAIT);
     try {
@@ -119,15 +127,15 @@ export class MpscRing extends RingBase {
       // bytes in a producer that sat idle, and wrap into a plausible, wrong value.
       const freeHead = Atomics.load(this.header, FREE_HEAD);
       if (needed > this.capacity - this.used(tail, freeHead)) return -1;
-      const words = this.words;
+      // Headers are stored as one 64-bit lane: the bytes under a new header may hold a stale
+      // header of a producer that died before moving the tail, and a consumer must never see
+      // half of one and half of the other.
       if (size > toEnd) {
-        Atomics.store(words, (at >> 2) + 1, RECORD_PADDING);
-        Atomics.store(words, at >> 2, toEnd); // committed at once: nothing to copy
+        Atomics.store(this.lanes, at >> 3, PADDING_HIGH | BigInt(toEnd)); // committed at once: nothing to copy
         tail = (tail + toEnd) | 0;
         at = 0;
       }
-      Atomics.store(words, (at >> 2) + 1, this.claimOwner); // who claimed it, for unblock()
-      Atomics.store(words, at >> 2, -(8 + length)); // SYNC POINT: claim visible before the tail moves
+      Atomics.store(this.lanes, at >> 3, this.claimedLane); // SYNC POINT: claim, with its owner, before the tail moves
       pauseHook?.('ring.claim.header');
       Atomics.store(this.header, TAIL, (tail + size) | 0);
       this.claimAt = at;
@@ -144,10 +152,9 @@ export class MpscRing extends RingBase {
     if (at < 0) this.noClaim();
     this.claimAt = -1;
     const length = this.claimLength;
-    if (length !== this.laneLength || type !== this.laneType) {
-      this.laneLength = length;
-      this.laneType = type;
-      this.claimedLane = lane(-(8 + length), this.claimOwner);
+    if (length !== this.commitLaneLength || type !== this.commitLaneType) {
+      this.commitLaneLength = length;
+      this.commitLaneType = type;
       this.committedLane = lane(8 + length, type);
     }
     pauseHook?.('ring.commit');
@@ -158,6 +165,24 @@ export class MpscRing extends RingBase {
     }
     this.signalData();
     return true;
+  }
+
+  override abandonRead(): void {
+    this.readSize = 0;
+  }
+
+  protected claimPendingHere(): boolean {
+    return this.claimAt >= 0;
+  }
+
+  /** Turns the pending claim into padding (unless a consumer revoked it already): nothing is sent. */
+  cancelClaim(): void {
+    const at = this.claimAt;
+    if (at < 0) this.noClaim();
+    this.claimAt = -1;
+    const skip = recordLength(this.claimLength);
+    Atomics.compareExchange(this.lanes, at >> 3, this.claimedLane, PADDING_HIGH | BigInt(skip)); // SYNC POINT
+    this.signalData(); // a consumer parked behind the claim may go on
   }
 
   tryRead(): number {
@@ -197,7 +222,10 @@ export class MpscRing extends RingBase {
   }
 
   release(): void {
-    this.head = (this.head + this.readSize) | 0;
+    const size = this.readSize;
+    if (size === 0) this.noRead();
+    this.readSize = 0;
+    this.head = (this.head + size) | 0;
     if (
       ((this.head - this.publishedHead) | 0) >= this.publishEvery ||
       this.readType === RECORD_HEAP || // its heap block is freed next: a restart must not see it again

@@ -148,7 +148,7 @@ export abstract class RingBase {
 
   /** A claim length must be a whole number of bytes the ring takes: caller bugs throw. */
   protected checkLength(length: number): void {
-    if ((length >>> 0) !== length) {
+    if (typeof length !== 'number' || (length >>> 0) !== length) {
       throw new OutOfRangeError(`a message length must be a non-negative integer, got ${String(length)}`);
     }
     if (length > this.maxPayload) throw new MessageTooLargeError(length, this.maxPayload, `a ring of capacity ${this.capacity}`);
@@ -173,6 +173,16 @@ export abstract class RingBase {
   /** tryCommit with no claim pending: a caller bug, not damage. */
   protected noClaim(): never {
     throw new InvalidArgValueError('commit without a pending claim (claim first; each claim commits once)');
+  }
+
+  /** release() with no record read: a caller bug, not damage. */
+  protected noRead(): never {
+    throw new InvalidArgValueError('release without a record read (tryRead first; each record releases once)');
+  }
+
+  /** tryClaim with a claim already pending on this handle: a caller bug, not damage. */
+  protected claimPending(): never {
+    throw new InvalidArgValueError('a claim is pending on this handle: commit() or cancel() it before the next write');
   }
 
   protected corrupt(what: string): never {
@@ -220,6 +230,9 @@ export abstract class RingBase {
 
   /** Lets go of the consumer / producer slot this handle holds (see ring-slot.ts). */
   detach(): void {}
+
+  /** Gives up the pending claim: nothing is published, the ring goes on. */
+  abstract cancelClaim(): void;
 
   /** Publishes the last claim; ClaimRevokedError if it was revoked (zero-copy callers). */
   commit(type?: number): void {

@@ -14,6 +14,7 @@
  *
  * Taking and giving back are rare; the hot path only tests `held`.
  */
+import { threadId } from 'node:worker_threads';
 import { ChannelBusyError } from '../errors.js';
 import { ownerHash, ownerPid, ownerWord } from '../layout/owner.js';
 import type { Waiter } from '../sync/waiter.js';
@@ -24,11 +25,15 @@ const released = new FinalizationRegistry<{ lanes: BigInt64Array; index: number;
 });
 
 let lastToken = 0;
-/** A token no other live handle of this process (thread) holds: random high bits, a counter. */
+/**
+ * A token no other live handle with the same owner word holds. Owner words name the thread
+ * on Linux (section waiters) but only the process for SharedArrayBuffer waiters, so the token
+ * carries the worker threadId (11 bits) and a per-thread counter (20 bits): distinct for the
+ * first million handles of each of 2,048 threads, and never 0.
+ */
 function newToken(): number {
-  lastToken = (lastToken + 1) & 0xffff;
-  const random = (Math.random() * 0x8000) | 0;
-  return ((random << 16) | lastToken || 1) | 0;
+  lastToken = (lastToken % 0xf_ffff) + 1;
+  return ((threadId & 0x7ff) << 20) | lastToken;
 }
 
 export class RingSlot {

@@ -83,6 +83,7 @@ export class SpscRing extends RingBase {
 
   override detach(): void {
     if (this.consuming) this.publish(); // what this handle consumed is not seen again
+    this.claimAt = -1; // a claim left open is dropped: a commit after detach is refused
     this.producing = false;
     this.consuming = false;
     this.producerSlot.release();
@@ -91,6 +92,7 @@ export class SpscRing extends RingBase {
 
   tryClaim(length: number): number {
     this.checkLength(length);
+    if (this.claimAt >= 0) this.claimPending();
     if (!this.producing) this.startProducing();
     const size = recordLength(length);
     let tail = this.tail;
@@ -129,6 +131,16 @@ export class SpscRing extends RingBase {
     return true;
   }
 
+  override abandonRead(): void {
+    this.readSize = 0;
+  }
+
+  /** Nothing was published: forget the claim (a wrap padding it wrote goes out with the next record). */
+  cancelClaim(): void {
+    if (this.claimAt < 0) this.noClaim();
+    this.claimAt = -1;
+  }
+
   tryRead(): number {
     if (!this.consuming) this.startConsuming();
     for (;;) {
@@ -164,7 +176,10 @@ export class SpscRing extends RingBase {
   }
 
   release(): void {
-    this.head = (this.head + this.readSize) | 0;
+    const size = this.readSize;
+    if (size === 0) this.noRead();
+    this.readSize = 0;
+    this.head = (this.head + size) | 0;
     if (
       ((this.head - this.publishedHead) | 0) >= this.publishEvery ||
       this.head === this.tailCache ||

@@ -9,6 +9,7 @@ import type { Platform } from './types.js';
 import { createWindowsPlatform } from './windows.js';
 
 export type * from './types.js';
+export { UNKNOWN_START_TIME } from './types.js';
 
 let current: Platform | undefined;
 

@@ -23,6 +23,7 @@ import type {
   WaitResult,
   WatchedWord,
 } from './types.js';
+import { UNKNOWN_START_TIME } from './types.js';
 import { ViewTracker } from './view-tracker.js';
 
 export const SHM_DIRECTORY = '/dev/shm';
@@ -52,9 +53,9 @@ const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 const FUTEX_WAITV_MAX = 128;
 const FUTEX_WAITV_ENTRY_SIZE = 24; // { u64 val; u64 uaddr; u32 flags; u32 reserved }
 
-const SYSCALL_NUMBERS: Record<string, { futex: number; futexWaitv: number }> = {
-  x64: { futex: 202, futexWaitv: 449 },
-  arm64: { futex: 98, futexWaitv: 449 },
+const SYSCALL_NUMBERS: Record<string, { futex: number; futexWaitv: number; gettid: number }> = {
+  x64: { futex: 202, futexWaitv: 449, gettid: 186 },
+  arm64: { futex: 98, futexWaitv: 449, gettid: 178 },
 };
 
 /** Binds libc lazily: this module is imported on every OS, but only called on Linux. */
@@ -125,8 +126,11 @@ function readStartTime(pid: number): number {
   let stat: string;
   try {
     stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return 0;
+  } catch (error) {
+    // Only "no such entry" means dead. EMFILE, ENOMEM, EACCES... say nothing about the
+    // process: judging it dead would hand its lock or claim to someone else while it runs.
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? 0 : UNKNOWN_START_TIME;
   }
   // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -145,7 +149,8 @@ class LinuxPlatform implements Platform {
     return this.waitvSupported ? FUTEX_WAITV_MAX : 1;
   }
   readonly currentProcess: ProcessIdentity;
-  private readonly syscalls: { futex: number; futexWaitv: number };
+  readonly currentThread: ProcessIdentity;
+  private readonly syscalls: { futex: number; futexWaitv: number; gettid: number };
   private waitvSupported = true;
   private readonly libc: Libc;
   private readonly views = new ViewTracker((state) => this.libc.munmap(state.address, state.length));
@@ -157,6 +162,10 @@ class LinuxPlatform implements Platform {
     this.libc = bindLibc();
     this.pageSize = Number(this.libc.sysconf(SC_PAGESIZE)) || 4096;
     this.currentProcess = { pid: process.pid, startTime: readStartTime(process.pid) };
+    // Each worker thread loads its own copy of this module, so this is the loading thread's.
+    // gettid through the fixed-argument syscall binding (the extra arguments are ignored).
+    const tid = Number(this.libc.futexCall(syscalls.gettid, 0, 0, 0, null, 0, 0));
+    this.currentThread = tid > 0 && tid !== process.pid ? { pid: tid, startTime: readStartTime(tid) } : this.currentProcess;
   }
 
   objectName(name: string): string {

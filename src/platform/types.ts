@@ -147,6 +147,21 @@ export interface Platform {
   pokeObject?(object: SharedObject, offset: number): void;
 
   readonly currentProcess: ProcessIdentity;
-  /** The start time of a running process, or 0 if no process has that pid. */
+  /**
+   * The identity owner words (locks, ring claims, ring slots) use for the calling thread,
+   * where the OS can tell a thread's liveness like a process's: on Linux the thread id and
+   * the thread's start time (/proc/<tid>/stat answers for threads too), so a worker thread
+   * that was terminated holding a lock or a claim is seen dead. Absent elsewhere: the
+   * process identity serves.
+   */
+  readonly currentThread?: ProcessIdentity;
+  /**
+   * The start time of a running process (or, on Linux, thread), 0 if none has that id, or
+   * UNKNOWN_START_TIME if it cannot be told now (out of file descriptors, say): callers treat
+   * that as alive, since taking a live owner's lock or claim is far worse than waiting.
+   */
   processStartTime(pid: number): number;
 }
+
+/** processStartTime's answer when liveness cannot be told right now: treat as alive. */
+export const UNKNOWN_START_TIME = -1;

@@ -13,7 +13,7 @@ import {
   SLOT_START_TIME_OFFSET,
   slotOffset,
 } from '../layout/section-header.js';
-import type { Platform, ProcessIdentity } from '../platform/index.js';
+import { UNKNOWN_START_TIME, type Platform, type ProcessIdentity } from '../platform/index.js';
 
 /** Values of a slot's armed word (0: no async waits pending). */
 export const ARMED_FUTEX = 1;
@@ -109,6 +109,7 @@ export class AttachTable {
   private isAlive(slot: number, rawPid: number): boolean {
     const actual = this.platform.processStartTime(Math.abs(rawPid));
     if (actual === 0) return false;
+    if (actual === UNKNOWN_START_TIME) return true; // cannot tell now: never judge a live one dead
     if (rawPid < 0) return true; // claim in progress: judged by pid alone
     const recorded = this.f64[(slotOffset(slot) + SLOT_START_TIME_OFFSET) / 8]!;
     return recorded === 0 || recorded === actual;

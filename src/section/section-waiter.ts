@@ -13,7 +13,7 @@ import {
   SLOT_HIGH_WATER_OFFSET,
   slotOffset,
 } from '../layout/section-header.js';
-import type { Platform } from '../platform/index.js';
+import { UNKNOWN_START_TIME, type Platform } from '../platform/index.js';
 import { ARMED_WATCHED, SLOT_POKE_OFFSET } from './attach-table.js';
 import { DoorbellHub, type HubSection } from './doorbell-hub.js';
 import type { Section } from './section.js';
@@ -51,7 +51,10 @@ export class SectionWaiter {
     this.buffer = section.buffer;
     this.base = section.mapping.address + BigInt(HEADER_LENGTH);
     this.header = section.header.i32;
-    this.identity = { pid: platform.currentProcess.pid, startTime: platform.currentProcess.startTime, threadId };
+    // Owner words name the thread where the OS can tell a thread's liveness (Linux): a worker
+    // terminated holding a lock or a ring claim is then recovered like a dead process.
+    const owner = platform.currentThread ?? platform.currentProcess;
+    this.identity = { pid: owner.pid, startTime: owner.startTime, threadId };
     const table = section.attachTable;
     const slot = section.attachSlot;
     this.hubSection = {
@@ -94,6 +97,7 @@ export class SectionWaiter {
 
   isAlive(pid: number, hash: number): boolean {
     const startTime = this.platform.processStartTime(pid);
+    if (startTime === UNKNOWN_START_TIME) return true; // cannot tell now: never judge a live one dead
     return startTime !== 0 && startTimeHash(startTime) === hash;
   }
 

@@ -6,6 +6,8 @@ import { threadId } from 'node:worker_threads';
 import { AbortError, InvalidArgTypeError } from '../errors.js';
 import type { Waiter, WaiterIdentity, WaitResult } from './waiter.js';
 
+const noop = (): void => {};
+
 export class SharedArrayBufferWaiter implements Waiter {
   readonly identity: WaiterIdentity = { pid: process.pid, startTime: 0, threadId };
   private readonly words: Int32Array;
@@ -25,6 +27,10 @@ export class SharedArrayBufferWaiter implements Waiter {
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     const result = Atomics.waitAsync(this.words, byteOffset >> 2, expected, timeoutMs);
     if (!result.async) return Promise.resolve(result.value);
+    // V8's pending waitAsync does not keep the event loop alive: a process awaiting a receive
+    // would exit (code 13, unsettled await) instead of waiting. A ref'd timer holds it open.
+    const keepAlive = setInterval(noop, 2 ** 30);
+    result.value.then(() => clearInterval(keepAlive), () => clearInterval(keepAlive));
     if (!signal) return result.value;
     // V8 cannot cancel one waitAsync; an aborted caller stops listening and the wait ends at
     // its timeout or the next notify, whichever comes first.

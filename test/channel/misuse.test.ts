@@ -14,7 +14,7 @@ import {
   SharedArrayBufferWaiter,
 } from '../../src/index.js';
 import { BROADCAST_VERSION_OFFSET } from '../../src/layout/broadcast.js';
-import { RING_VERSION_OFFSET } from '../../src/layout/ring.js';
+import { RING_HEAD_OFFSET, RING_VERSION_OFFSET } from '../../src/layout/ring.js';
 import type { RingKind } from '../../src/channel/ring-kind.js';
 import { World } from '../helpers/controlled-waiter.js';
 
@@ -202,5 +202,88 @@ describe('broadcast: one writer', () => {
     const { sab } = broadcastFor();
     new Int32Array(sab)[BROADCAST_VERSION_OFFSET >> 2] = 0;
     expect(() => new Broadcast(sab, 0, new SharedArrayBufferWaiter(sab))).toThrow(IncompatibleSectionError);
+  });
+});
+
+describe('claims and reads used out of order', () => {
+  for (const kind of ['spsc', 'mpsc', 'mpmc'] as const) {
+    it(`${kind}: a write while a claim is pending is refused; the claim still commits; cancel() sends nothing`, () => {
+      const { open } = ringFor(kind);
+      const producer = open(1);
+      const consumer = open(2);
+      const room = producer.claim(4)!;
+      room.set(bytes(1));
+      expect(() => producer.tryWrite(bytes(2))).toThrow(expect.objectContaining({ code: 'ERR_SHMKIT_INVALID_ARG_VALUE' }));
+      expect(() => producer.trySend(bytes(2))).toThrow(/claim is pending/);
+      expect(() => producer.claim(4)).toThrow(/claim\(\) twice/);
+      producer.commit();
+      expect(consumer.tryRead()).toEqual(bytes(1));
+      producer.claim(4)!.set(bytes(3));
+      producer.cancel();
+      expect(() => producer.cancel()).toThrow(/without claim/);
+      expect(consumer.tryRead()).toBeUndefined();
+      expect(producer.trySend(bytes(4))).toBe(true);
+      expect(consumer.tryRead()).toEqual(bytes(4));
+    });
+
+    it(`${kind}: commit() after disconnect() is refused and leaves the ring whole`, () => {
+      const { open } = ringFor(kind);
+      const producer = open(1);
+      const consumer = open(2);
+      producer.claim(4)!.set(bytes(5));
+      producer.disconnect();
+      expect(() => producer.ring.commit()).toThrow(expect.objectContaining({ code: 'ERR_SHMKIT_INVALID_ARG_VALUE' }));
+      expect(consumer.tryRead()).toBeUndefined();
+      const next = open(3);
+      expect(next.trySend(bytes(6))).toBe(true);
+      expect(consumer.tryRead()).toEqual(bytes(6));
+    });
+
+    it(`${kind}: release() with no record read is refused`, () => {
+      const { open } = ringFor(kind);
+      const producer = open(1);
+      const consumer = open(2);
+      producer.trySend(bytes(7));
+      expect(() => consumer.ring.release()).toThrow(/release without a record read/);
+      expect(consumer.ring.tryRead()).toBe(4);
+      consumer.ring.release();
+      expect(() => consumer.ring.release()).toThrow(/release without a record read/);
+      expect(consumer.tryRead()).toBeUndefined();
+    });
+  }
+
+  it('claim lengths of other types (BigInt, Symbol, strings, objects) are OutOfRangeError', () => {
+    const { open } = ringFor('mpsc');
+    const producer = open(1);
+    for (const length of [8n, Symbol('x'), '8', { valueOf: () => 8 }, null, undefined]) {
+      expect(() => producer.claim(length as unknown as number)).toThrow(OutOfRangeError);
+    }
+  });
+
+  it('mpmc: a consumer whose read was too big for its buffer after a wrap, then disconnect(), never moves the head backwards', () => {
+    const { open } = ringFor('mpmc');
+    const producer = open(1);
+    const a = open(2);
+    const b = open(3);
+    // Fill to near the end, consume, so that the next record wraps behind a padding.
+    const filler = new Uint8Array(CAPACITY / 2 - 200);
+    expect(producer.trySend(filler)).toBe(true);
+    expect(a.tryRead()!.length).toBe(filler.length);
+    expect(producer.trySend(new Uint8Array(CAPACITY / 2 - 200))).toBe(true);
+    expect(b.tryRead()!.length).toBe(filler.length);
+    expect(producer.trySend(new Uint8Array(400).fill(8))).toBe(true); // wraps: padding, then the record
+    expect(() => a.tryReadInto(new Uint8Array(10))).toThrow(OutOfRangeError); // a's private head: past the padding
+    expect(b.tryRead()).toEqual(new Uint8Array(400).fill(8));
+    for (let i = 0; i < 8; i++) {
+      expect(producer.trySend(new Uint8Array(120).fill(i))).toBe(true);
+      expect(b.tryRead()).toEqual(new Uint8Array(120).fill(i));
+    }
+    producer.trySend(bytes(20));
+    producer.trySend(bytes(21)); // two unread messages
+    const head = () => new Int32Array(b.ring.buffer, RING_HEAD_OFFSET, 1)[0]!;
+    const before = head();
+    a.disconnect();
+    expect(head()).toBe(before); // never backwards
+    expect([b.tryRead(), b.tryRead(), b.tryRead()]).toEqual([bytes(20), bytes(21), undefined]);
   });
 });
