@@ -28,7 +28,7 @@ import {
 import { RECORD_MESSAGE, RECORD_PADDING } from '../layout/ring.js';
 import { Section } from '../section/section.js';
 import { parkAsync, parkSync, parseWaitOptions, type ParsedWait, type WaitOptionsArg } from '../sync/wait-options.js';
-import type { Waiter } from '../sync/waiter.js';
+import { assertOpen, type Waiter } from '../sync/waiter.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
 import { DEFAULT_CAPACITY } from './channel.js';
 import { encodeValue, resolveCodec, type Codec, type CodecOption } from './codec.js';
@@ -157,6 +157,7 @@ export class Broadcast<T = unknown> implements Disposable {
 
   publishBytes(payload: Uint8Array): void {
     if (!(payload instanceof Uint8Array)) throw new InvalidArgTypeError('Broadcast.publishBytes takes a Uint8Array (or Buffer); publish() encodes other values');
+    assertOpen(this.waiter, 'broadcast');
     if (this.closed) throw new ChannelClosedError('the broadcast is closed');
     if (!this.writing) {
       this.writerSlot.take();
@@ -201,6 +202,7 @@ export class Broadcast<T = unknown> implements Disposable {
 
   /** The next message for this reader (with how many it lost before it), or undefined. */
   tryReceive(): BroadcastMessage<T> | undefined {
+    assertOpen(this.waiter, 'broadcast');
     const length = this.readNext();
     if (length < 0) {
       if (this.closed && this.readNext() < 0) throw new ChannelClosedError('the broadcast is closed');

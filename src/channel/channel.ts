@@ -20,7 +20,7 @@ import {
   type ParsedWait,
   type WaitOptionsArg,
 } from '../sync/wait-options.js';
-import type { Waiter } from '../sync/waiter.js';
+import { assertOpen, type Waiter } from '../sync/waiter.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
 import { encodeValue, resolveCodec, type Codec, type CodecOption } from './codec.js';
 import { CONSUMERS_PARKED, DATA_SIGNAL, initializeRing, PRODUCERS_PARKED, SPACE_SIGNAL, validateCapacity, type RingBase } from './ring-base.js';
@@ -173,6 +173,12 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return this.ring.closed;
   }
 
+  /** Throws SectionClosedError once the memory under this channel is gone (see assertOpen). */
+  private open(): RingBase {
+    if (this.waiter.closed) assertOpen(this.waiter, 'channel');
+    return this.ring;
+  }
+
   /** The largest message this channel takes, in encoded bytes. */
   get maxMessageLength(): number {
     return this.ring.maxPayload;
@@ -203,7 +209,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** The next message, or undefined if none is there now. */
   tryReceive(): { value: T } | undefined {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length < 0) {
       if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
       return undefined;
@@ -212,13 +218,13 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   async receive(options?: WaitOptionsArg): Promise<T> {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length >= 0) return this.decodeAndRelease(length);
     return this.decodeAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.receive'), 'Channel.receive', spinsByTime(options)));
   }
 
   receiveSync(options?: WaitOptionsArg): T {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length >= 0) return this.decodeAndRelease(length);
     return this.decodeAndRelease(this.awaitRecordSync(parseWaitOptions(options, 'Channel.receiveSync'), 'Channel.receiveSync', spinsByTime(options)));
   }
@@ -279,7 +285,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   /** Copies `bytes` in as one message; false if full. Allocates nothing. */
   tryWrite(bytes: Uint8Array): boolean {
     checkBytes(bytes);
-    if (this.ring.closed) throw new ChannelClosedError();
+    if (this.open().closed) throw new ChannelClosedError();
     if (bytes.length > this.ring.maxPayload) {
       const handle = this.storeLarge(bytes);
       let sent = false;
@@ -295,7 +301,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Writes one record of `type`, for the waiting loops. */
   private tryWriteRecord(bytes: Uint8Array, type: number): boolean {
-    if (this.ring.closed) throw new ChannelClosedError();
+    if (this.open().closed) throw new ChannelClosedError();
     return this.ring.tryWrite(bytes, type);
   }
 
@@ -364,7 +370,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** A copy of the next message's bytes, or undefined. */
   tryRead(): Uint8Array | undefined {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length < 0) {
       if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
       return undefined;
@@ -374,20 +380,20 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Copies the next message into `target` and returns its length, or -1. Allocates nothing. */
   tryReadInto(target: Uint8Array): number {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length >= 0) return this.copyInto(target, length);
     if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
     return -1;
   }
 
   async read(options?: WaitOptionsArg): Promise<Uint8Array> {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length >= 0) return this.copyAndRelease(length);
     return this.copyAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.read'), 'Channel.read', spinsByTime(options)));
   }
 
   readSync(options?: WaitOptionsArg): Uint8Array {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length >= 0) return this.copyAndRelease(length);
     return this.copyAndRelease(this.awaitRecordSync(parseWaitOptions(options, 'Channel.readSync'), 'Channel.readSync', spinsByTime(options)));
   }
@@ -397,13 +403,13 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    * nothing, so a receive loop on it makes no garbage.
    */
   readIntoSync(target: Uint8Array, options?: WaitOptionsArg): number {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length >= 0) return this.copyInto(target, length);
     return this.copyInto(target, this.awaitRecordSync(parseWaitOptions(options, 'Channel.readIntoSync'), 'Channel.readIntoSync', spinsByTime(options)));
   }
 
   async readInto(target: Uint8Array, options?: WaitOptionsArg): Promise<number> {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length >= 0) return this.copyInto(target, length);
     return this.copyInto(target, await this.awaitRecord(parseWaitOptions(options, 'Channel.readInto'), 'Channel.readInto', spinsByTime(options)));
   }
@@ -445,7 +451,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    * then commit(). Returns undefined if the ring is full (nothing reserved).
    */
   claim(length: number): Uint8Array | undefined {
-    if (this.ring.closed) throw new ChannelClosedError();
+    if (this.open().closed) throw new ChannelClosedError();
     if (this.claimed >= 0) throw new InvalidArgValueError('claim() twice: commit() or cancel() the pending claim first');
     const at = this.ring.tryClaim(length);
     if (at < 0) return undefined;
@@ -459,6 +465,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    * message was not sent.
    */
   commit(): void {
+    this.open();
     if (this.claimed < 0) throw new InvalidArgValueError('commit() without claim()');
     this.claimed = -1;
     this.ring.commit(RECORD_MESSAGE);
@@ -572,7 +579,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   private readOrThrowIfClosed(): number {
-    const length = this.ring.tryRead();
+    const length = this.open().tryRead();
     if (length < 0 && this.ring.closed) {
       const last = this.ring.tryRead(); // a record published just before the close
       if (last >= 0) return last;

@@ -4,6 +4,7 @@
  * DoorbellHub; notify wakes both kinds.
  */
 import { threadId } from 'node:worker_threads';
+import { SectionClosedError } from '../errors.js';
 import { startTimeHash } from '../layout/owner.js';
 import {
   ARMED_SLOTS_OFFSET,
@@ -67,11 +68,17 @@ export class SectionWaiter {
     };
   }
 
+  get closed(): boolean {
+    return this.section.closed;
+  }
+
   wait(byteOffset: number, expected: number, timeoutMs: number): WaitResult {
+    if (this.section.closed) throw new SectionClosedError(`section '${this.section.name}'`);
     return this.platform.wait(this.base + BigInt(byteOffset), expected, timeoutMs);
   }
 
   waitAsync(byteOffset: number, expected: number, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    if (this.section.closed) return Promise.reject(new SectionClosedError(`section '${this.section.name}'`));
     if (this.section.attachSlot < 0) {
       // Read-only sections have no doorbell: fall back to polling in short slices.
       return this.pollAsync(byteOffset, expected, timeoutMs, signal);

@@ -34,7 +34,7 @@ import {
   type ParsedWait,
   type WaitOptionsArg,
 } from './wait-options.js';
-import type { Waiter, WaitResult } from './waiter.js';
+import { assertOpen, type Waiter, type WaitResult } from './waiter.js';
 
 const ARRIVED = BARRIER_ARRIVED_OFFSET >> 2;
 const GENERATION = BARRIER_GENERATION_OFFSET >> 2;
@@ -93,6 +93,7 @@ export class Barrier {
    */
   wait(options?: WaitOptionsArg): number {
     const wait = parseWaitOptions(options, 'Barrier.wait');
+    assertOpen(this.waiter, 'Barrier');
     const arrival = this.arrive();
     if (arrival.opened) return arrival.index;
     Atomics.add(this.words, WAITERS, 1);
@@ -110,6 +111,7 @@ export class Barrier {
 
   async waitAsync(options?: WaitOptionsArg): Promise<number> {
     const wait = parseWaitOptions(options, 'Barrier.waitAsync');
+    assertOpen(this.waiter, 'Barrier');
     const arrival = this.arrive();
     if (arrival.opened) return arrival.index;
     // The deadline is this method's (slice() breaks the barrier when it passes); the park
@@ -131,6 +133,7 @@ export class Barrier {
 
   /** Mends a broken barrier for a new round: nobody arrived, not broken, next generation. */
   reset(): void {
+    assertOpen(this.waiter, 'Barrier');
     Atomics.store(this.words, ARRIVED, 0);
     Atomics.store(this.words, BROKEN, 0);
     Atomics.add(this.words, GENERATION, 1);

@@ -20,7 +20,7 @@ import {
 import { validateBoolean } from '../validate.js';
 import { placeWords } from './placement.js';
 import { parseWaitOptions, parkAsync, parkSync, spinWhile, type WaitOptionsArg } from './wait-options.js';
-import type { Waiter } from './waiter.js';
+import { assertOpen, type Waiter } from './waiter.js';
 
 const STATE = EVENT_STATE_OFFSET >> 2;
 const GENERATION = EVENT_GENERATION_OFFSET >> 2;
@@ -65,6 +65,7 @@ export class Event {
   }
 
   set(): void {
+    assertOpen(this.waiter, 'Event');
     Atomics.store(this.words, STATE, 1);
     Atomics.add(this.words, GENERATION, 1); // SYNC POINT: publishes the set to parked waiters
     if (Atomics.load(this.words, WAITERS) > 0) {
@@ -73,6 +74,7 @@ export class Event {
   }
 
   reset(): void {
+    assertOpen(this.waiter, 'Event');
     Atomics.store(this.words, STATE, 0);
   }
 
@@ -90,6 +92,7 @@ export class Event {
   private readonly probe = (): boolean => this.tryWait();
 
   tryWait(): boolean {
+    assertOpen(this.waiter, 'Event');
     if (this.manualReset) return Atomics.load(this.words, STATE) === 1;
     return Atomics.compareExchange(this.words, STATE, 1, 0) === 1;
   }

@@ -28,7 +28,7 @@ import {
   type ParsedWait,
   type WaitOptionsArg,
 } from './wait-options.js';
-import type { Waiter } from './waiter.js';
+import { assertOpen, type Waiter } from './waiter.js';
 import { pauseHook } from './pause-points.js';
 
 export interface LockGrant {
@@ -97,6 +97,7 @@ export class Mutex {
 
   /** Takes the lock if it is free; never blocks. */
   tryLock(): boolean {
+    assertOpen(this.waiter, 'Mutex');
     if (Atomics.compareExchange(this.words, OWNER, 0, this.self) !== 0) return false;
     Atomics.store(this.words, THREAD, this.threadId);
     pauseHook?.('mutex.acquired');
@@ -232,6 +233,7 @@ export class Mutex {
 
   /** Releases the lock. Only the holding thread may: anyone else gets NotOwnerError. */
   unlock(): void {
+    assertOpen(this.waiter, 'Mutex');
     if (!this.isOwnedByMe) {
       throw new NotOwnerError('Mutex.unlock by a thread that does not hold the lock');
     }

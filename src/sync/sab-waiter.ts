@@ -10,6 +10,8 @@ const noop = (): void => {};
 
 export class SharedArrayBufferWaiter implements Waiter {
   readonly identity: WaiterIdentity = { pid: process.pid, startTime: 0, threadId };
+  /** A SharedArrayBuffer lives as long as anyone references it: never closed. */
+  readonly closed = false;
   private readonly words: Int32Array;
 
   constructor(readonly buffer: SharedArrayBuffer) {

@@ -19,7 +19,7 @@ import {
   type ParsedWait,
   type WaitOptionsArg,
 } from './wait-options.js';
-import type { Waiter } from './waiter.js';
+import { assertOpen, type Waiter } from './waiter.js';
 
 const COUNT = SEMAPHORE_COUNT_OFFSET >> 2;
 const WAITERS = SEMAPHORE_WAITERS_OFFSET >> 2;
@@ -50,6 +50,7 @@ export class Semaphore {
   }
 
   tryAcquire(): boolean {
+    assertOpen(this.waiter, 'Semaphore');
     for (let count = Atomics.load(this.words, COUNT); count > 0; count = Atomics.load(this.words, COUNT)) {
       if (Atomics.compareExchange(this.words, COUNT, count, count - 1) === count) return true;
     }
@@ -99,6 +100,7 @@ export class Semaphore {
 
   /** Adds `permits` (default 1) and wakes up to that many waiters. */
   release(permits = 1): void {
+    assertOpen(this.waiter, 'Semaphore');
     validateInteger(permits, 'permits', 1, MAX_COUNT);
     const before = Atomics.add(this.words, COUNT, permits);
     if (before + permits > MAX_COUNT) {

@@ -10,6 +10,8 @@
  * Offsets are byte offsets into the buffer the Waiter is bound to, 4-byte aligned.
  */
 
+import { SectionClosedError } from '../errors.js';
+
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 /** Who is waiting or owning: enough to tell later whether that process is still alive. */
@@ -37,8 +39,23 @@ export interface Waiter {
   notify(byteOffset: number, count: number): void;
 
   /**
+   * True once the memory is gone (its section closed): every operation of a structure on it
+   * throws SectionClosedError instead of working on the zero pages left in its place.
+   */
+  readonly closed: boolean;
+
+  /**
    * Whether the process with this pid and start-time hash (see layout/owner.ts) still lives.
    * Robust structures call it when a wait for an owner takes long.
    */
   isAlive(pid: number, startTimeHash: number): boolean;
+}
+
+/**
+ * Throws SectionClosedError if the waiter's memory is gone. Every public operation of a
+ * shared structure calls it first: after close() the mapping reads zeros, on which a lock
+ * looks free and a ring looks empty, so going on would lie to the caller.
+ */
+export function assertOpen(waiter: Waiter, what: string): void {
+  if (waiter.closed) throw new SectionClosedError(`the section under this ${what}`);
 }
