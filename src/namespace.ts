@@ -277,7 +277,7 @@ export class Namespace {
     const { offset } = this.directory.findOrCreate(name, 'barrier', Barrier.byteLength(parties), (at) =>
       Barrier.initialize(this.core.buffer, at, parties),
     );
-    return new Barrier(this.core.buffer, offset, this.section.waiter);
+    return this.handOut(new Barrier(this.core.buffer, offset, this.section.waiter));
   }
 
   /** A channel in this namespace; messages larger than a ring record go through the heap. */
@@ -374,16 +374,20 @@ export class Namespace {
    * Remembers a channel handed out, so close() gives back its consumer / producer slot (a
    * handle closed with its namespace must not keep a later handle of this process out).
    */
-  private handOut<H extends { disconnect(): void }>(handle: H): H {
+  private handOut<H extends Closable>(handle: H): H {
     if (this.handles.length >= 64) this.handles = this.handles.filter((ref) => ref.deref() !== undefined);
     this.handles.push(new WeakRef(handle));
     return handle;
   }
 
-  private handles: Array<WeakRef<{ disconnect(): void }>> = [];
+  private handles: Array<WeakRef<Closable>> = [];
 
   close(): void {
-    for (const ref of this.handles.splice(0)) ref.deref()?.disconnect();
+    for (const ref of this.handles.splice(0)) {
+      const handle = ref.deref();
+      if (handle && 'disconnect' in handle) handle.disconnect();
+      else handle?.close();
+    }
     this.section.close();
   }
 
@@ -397,6 +401,9 @@ export class Namespace {
     this.close();
   }
 }
+
+/** What Namespace.close() lets go of: channels and broadcasts disconnect, barriers leave. */
+type Closable = { disconnect(): void } | { close(): void };
 
 export interface NamespaceInspection {
   name: string;

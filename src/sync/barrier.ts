@@ -45,6 +45,22 @@ const TABLE = BARRIER_TABLE_OFFSET >> 2;
 const ENTRY_WORDS = BARRIER_ENTRY_LENGTH >> 2;
 const ALL = 0x7fff_ffff;
 
+/**
+ * The barriers this thread is a registered party of. A party that ends without close() would
+ * stay in the table, and the next run of a harness reusing the barrier would see a dead party
+ * and break: they leave on this thread's exit, and when the handle is garbage-collected (it
+ * cannot arrive again).
+ */
+const registered = new Set<WeakRef<Barrier>>();
+let leavesOnExit = false;
+const leaveAll = (): void => {
+  for (const ref of registered) ref.deref()?.close();
+  registered.clear();
+};
+const collected = new FinalizationRegistry<{ words: Int32Array; at: number; self: number }>(({ words, at, self }) => {
+  Atomics.compareExchange(words, at, self, 0);
+});
+
 export class Barrier {
   static byteLength(parties: number): number {
     return barrierLength(validateInteger(parties, 'parties', 1, BARRIER_MAX_PARTIES));
@@ -134,6 +150,12 @@ export class Barrier {
   /** Mends a broken barrier for a new round: nobody arrived, not broken, next generation. */
   reset(): void {
     assertOpen(this.waiter, 'Barrier');
+    // Parties of an earlier round that died are no longer expected.
+    for (let i = 0; i < this.parties; i++) {
+      const at = TABLE + i * ENTRY_WORDS;
+      const word = Atomics.load(this.words, at);
+      if (word !== 0 && !this.waiter.isAlive(ownerPid(word), ownerHash(word))) Atomics.compareExchange(this.words, at, word, 0);
+    }
     Atomics.store(this.words, ARRIVED, 0);
     Atomics.store(this.words, BROKEN, 0);
     Atomics.add(this.words, GENERATION, 1);
@@ -144,10 +166,16 @@ export class Barrier {
   close(): void {
     if (this.entry < 0) return;
     const at = TABLE + this.entry * ENTRY_WORDS;
-    Atomics.store(this.words, at + 1, 0);
-    Atomics.store(this.words, at, 0);
     this.entry = -1;
+    if (this.ref) registered.delete(this.ref);
+    collected.unregister(this);
+    if (this.waiter.closed) return; // the memory is gone, and the entry with it
+    if (Atomics.load(this.words, at) !== this.self) return; // taken over meanwhile (we were judged dead)
+    Atomics.store(this.words, at + 1, 0);
+    Atomics.compareExchange(this.words, at, this.self, 0);
   }
+
+  private ref: WeakRef<Barrier> | undefined;
 
   private arrive(): { index: number; generation: number; opened: boolean } {
     this.checkNotBroken();
@@ -221,6 +249,13 @@ export class Barrier {
       if (Atomics.compareExchange(this.words, at, word, this.self) !== word) continue;
       Atomics.store(this.words, at + 1, this.threadId);
       this.entry = i;
+      this.ref ??= new WeakRef(this);
+      registered.add(this.ref);
+      collected.register(this, { words: this.words, at, self: this.self }, this);
+      if (!leavesOnExit) {
+        leavesOnExit = true;
+        process.once('exit', leaveAll);
+      }
       return;
     }
     // More registered parties than declared: this one goes unregistered (timeouts still apply).
