@@ -32,7 +32,8 @@ import { assertOpen, type Waiter } from '../sync/waiter.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
 import { DEFAULT_CAPACITY } from './channel.js';
 import { encodeValue, resolveCodec, type Codec, type CodecOption } from './codec.js';
-import { validateCapacity } from './ring-base.js';
+import { RING_ALIGNMENT, validateCapacity } from './ring-base.js';
+import { checkPlacement } from '../sync/placement.js';
 import { pauseHook } from '../sync/pause-points.js';
 import { RingSlot } from './ring-slot.js';
 
@@ -74,6 +75,7 @@ export class Broadcast<T = unknown> implements Disposable {
     private readonly waiter: Waiter,
     options: { codec?: CodecOption; section?: Section } = {},
   ) {
+    checkPlacement('a broadcast', buffer, byteOffset, BROADCAST_HEADER_LENGTH, RING_ALIGNMENT);
     this.header = new Int32Array(buffer, byteOffset, BROADCAST_HEADER_LENGTH >> 2);
     if (Atomics.load(this.header, BROADCAST_MAGIC_OFFSET >> 2) !== BROADCAST_MAGIC) {
       throw new CorruptChannelError('no broadcast ring at this offset (bad magic)');
@@ -108,6 +110,7 @@ export class Broadcast<T = unknown> implements Disposable {
 
   static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, capacity = DEFAULT_CAPACITY): void {
     validateCapacity(capacity);
+    checkPlacement('a broadcast', buffer, byteOffset, broadcastLength(capacity), RING_ALIGNMENT);
     new Uint8Array(buffer, byteOffset, broadcastLength(capacity)).fill(0);
     const header = new Int32Array(buffer, byteOffset, BROADCAST_HEADER_LENGTH >> 2);
     header[BROADCAST_CAPACITY_OFFSET >> 2] = capacity;

@@ -125,7 +125,9 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Lays out an empty channel ring at a 128-byte aligned offset. */
   static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, options: { capacity?: number; kind?: RingKind } = {}): void {
-    initializeRing(buffer, byteOffset, options.capacity ?? DEFAULT_CAPACITY, ringKindCode(options.kind ?? 'mpsc'));
+    const parsed = validateObject<{ capacity?: number; kind?: RingKind }>(options, 'Channel.initialize options');
+    validateKnownKeys(parsed, ['capacity', 'kind'], 'Channel.initialize options');
+    initializeRing(buffer, byteOffset, parsed.capacity ?? DEFAULT_CAPACITY, ringKindCode(parsed.kind ?? 'mpsc'));
   }
 
   /** A channel on a new section of its own. */

@@ -32,6 +32,7 @@ import {
   maxPayloadLength,
   ringLength,
 } from '../layout/ring.js';
+import { checkPlacement } from '../sync/placement.js';
 import type { Waiter } from '../sync/waiter.js';
 
 export const CLOSED = RING_FLAGS_OFFSET >> 2;
@@ -56,10 +57,7 @@ export function validateCapacity(capacity: unknown, label = 'options.capacity'):
 /** Writes a fresh ring header (all positions 0) of `kind` at `byteOffset`. */
 export function initializeRing(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, capacity: number, kind: number): void {
   validateCapacity(capacity);
-  if (byteOffset % 128 !== 0) throw new OutOfRangeError(`a ring must start on a 128-byte boundary, got offset ${byteOffset}`);
-  if (byteOffset + ringLength(capacity) > buffer.byteLength) {
-    throw new OutOfRangeError(`a ring of capacity ${capacity} needs ${ringLength(capacity)} bytes at offset ${byteOffset}`);
-  }
+  checkPlacement('a ring', buffer, byteOffset, ringLength(capacity), RING_ALIGNMENT);
   new Uint8Array(buffer, byteOffset, ringLength(capacity)).fill(0);
   const header = new Int32Array(buffer, byteOffset, RING_HEADER_LENGTH >> 2);
   header[RING_CAPACITY_OFFSET >> 2] = capacity;
@@ -74,6 +72,9 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
   return typeof value;
 }
+
+/** Rings start on a 128-byte boundary (cache-line pairs; see layout/ring.ts). */
+export const RING_ALIGNMENT = 128;
 
 export abstract class RingBase {
   readonly capacity: number;
@@ -100,7 +101,7 @@ export abstract class RingBase {
     protected readonly waiter: Waiter,
     expectedKind: number,
   ) {
-    if (byteOffset + RING_HEADER_LENGTH > buffer.byteLength) throw new OutOfRangeError('the ring header lies past the buffer');
+    checkPlacement('a ring', buffer, byteOffset, RING_HEADER_LENGTH, RING_ALIGNMENT);
     this.header = new Int32Array(buffer, byteOffset, RING_HEADER_LENGTH >> 2);
     if (Atomics.load(this.header, RING_MAGIC_OFFSET >> 2) !== RING_MAGIC) {
       throw new CorruptChannelError('no ring at this offset (bad magic): not initialised, or overwritten');

@@ -2,11 +2,12 @@
  * Ring kinds by name, and opening the right ring class over memory that holds one.
  */
 import { InvalidArgValueError } from '../errors.js';
-import { RING_KIND_MPMC, RING_KIND_MPSC, RING_KIND_OFFSET, RING_KIND_SPSC } from '../layout/ring.js';
+import { RING_HEADER_LENGTH, RING_KIND_MPMC, RING_KIND_MPSC, RING_KIND_OFFSET, RING_KIND_SPSC } from '../layout/ring.js';
 import type { Waiter } from '../sync/waiter.js';
 import { MpmcQueue } from './mpmc-queue.js';
 import { MpscRing } from './mpsc-ring.js';
-import type { RingBase } from './ring-base.js';
+import { RING_ALIGNMENT, type RingBase } from './ring-base.js';
+import { checkPlacement } from '../sync/placement.js';
 import { SpscRing } from './spsc-ring.js';
 
 export type RingKind = 'spsc' | 'mpsc' | 'mpmc';
@@ -25,6 +26,7 @@ export function ringKindName(code: number): RingKind | undefined {
 
 /** The ring at `byteOffset`, of whatever kind its header says. */
 export function attachRing(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, waiter: Waiter): RingBase {
+  checkPlacement('a ring', buffer, byteOffset, RING_HEADER_LENGTH, RING_ALIGNMENT);
   const code = new Int32Array(buffer, byteOffset, 4)[RING_KIND_OFFSET >> 2];
   if (code === RING_KIND_SPSC) return new SpscRing(buffer, byteOffset, waiter);
   if (code === RING_KIND_MPSC) return new MpscRing(buffer, byteOffset, waiter);

@@ -23,7 +23,7 @@ import {
   barrierLength,
 } from '../layout/sync.js';
 import { validateInteger } from '../validate.js';
-import { placeWords } from './placement.js';
+import { checkPlacement, placeWords } from './placement.js';
 import {
   FIRST_PARK_SLICE_MS,
   MAX_PARK_SLICE_MS,
@@ -85,6 +85,7 @@ export class Barrier {
   /** Writes the number of parties. Only while nobody uses the barrier. */
   static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, parties: number): void {
     const length = Barrier.byteLength(parties);
+    checkPlacement('Barrier.initialize', buffer, byteOffset, length);
     const words = new Int32Array(buffer, byteOffset, length >> 2);
     words.fill(0);
     Atomics.store(words, PARTIES, parties);

@@ -17,8 +17,8 @@ import {
   EVENT_STATE_OFFSET,
   EVENT_WAITERS_OFFSET,
 } from '../layout/sync.js';
-import { validateBoolean } from '../validate.js';
-import { placeWords } from './placement.js';
+import { validateBoolean, validateKnownKeys, validateObject } from '../validate.js';
+import { checkPlacement, placeWords } from './placement.js';
 import { parseWaitOptions, parkAsync, parkSync, spinWhile, type WaitOptionsArg } from './wait-options.js';
 import { assertOpen, type Waiter } from './waiter.js';
 
@@ -48,6 +48,9 @@ export class Event {
 
   /** Writes the reset mode and initial state. Only while nobody uses the event. */
   static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, options: EventOptions = {}): void {
+    checkPlacement('Event.initialize', buffer, byteOffset, EVENT_LENGTH);
+    validateObject<EventOptions>(options, 'Event options');
+    validateKnownKeys(options, ['manualReset', 'initialState'], 'Event options');
     const manual = options.manualReset === undefined ? false : validateBoolean(options.manualReset, 'options.manualReset');
     const initial = options.initialState === undefined ? false : validateBoolean(options.initialState, 'options.initialState');
     const words = new Int32Array(buffer, byteOffset, EVENT_LENGTH >> 2);

@@ -15,7 +15,7 @@ import { Mutex as LocalQueue, type MutexInterface } from 'async-mutex';
 import { DeadlockError, NotOwnerError } from '../errors.js';
 import { OWNER_WAITERS_BIT, ownerHash, ownerPid, ownerWord } from '../layout/owner.js';
 import { MUTEX_LENGTH, MUTEX_OWNER_OFFSET, MUTEX_RECOVERIES_OFFSET, MUTEX_THREAD_OFFSET } from '../layout/sync.js';
-import { placeWords } from './placement.js';
+import { checkPlacement, placeWords } from './placement.js';
 import {
   FIRST_PARK_SLICE_MS,
   MAX_PARK_SLICE_MS,
@@ -74,6 +74,7 @@ export class Mutex {
 
   /** Zeroes a mutex's bytes: unlocked, no recoveries. Only while nobody uses it. */
   static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number): void {
+    checkPlacement('Mutex.initialize', buffer, byteOffset, MUTEX_LENGTH);
     new Int32Array(buffer, byteOffset, MUTEX_LENGTH >> 2).fill(0);
   }
 

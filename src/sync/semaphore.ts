@@ -10,7 +10,7 @@
 import { OutOfRangeError } from '../errors.js';
 import { SEMAPHORE_COUNT_OFFSET, SEMAPHORE_LENGTH, SEMAPHORE_WAITERS_OFFSET } from '../layout/sync.js';
 import { validateInteger } from '../validate.js';
-import { placeWords } from './placement.js';
+import { checkPlacement, placeWords } from './placement.js';
 import {
   parseWaitOptions,
   parkAsync,
@@ -38,6 +38,7 @@ export class Semaphore {
 
   /** Sets the initial count. Only while nobody uses the semaphore. */
   static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, initial: number): void {
+    checkPlacement('Semaphore.initialize', buffer, byteOffset, SEMAPHORE_LENGTH);
     validateInteger(initial, 'initial', 0, MAX_COUNT);
     const words = new Int32Array(buffer, byteOffset, SEMAPHORE_LENGTH >> 2);
     words.fill(0);
