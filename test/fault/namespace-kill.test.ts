@@ -47,5 +47,5 @@ describe('a writer killed at any point', () => {
     }
     expect(rollbacks).toBeGreaterThan(0); // some kills did land inside a write
     ns.destroy();
-  }, 180_000);
+  }, process.env.SHMKIT_STRESS ? 900_000 : 300_000); // 200 process starts: minutes on a busy machine
 });
