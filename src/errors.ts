@@ -326,11 +326,13 @@ brand(SectionInUseError);
 
 /**
  * Bytes that do not decode to a value: written by another codec, or damaged. Raised by the
- * MessagePack codec and by reads of a stored value (a set() of the key replaces it).
+ * MessagePack codec and by reads of a stored value (a set() of the key replaces it). A kind of
+ * CorruptHeapError (the bytes held for a value are not one), with a code of its own.
  */
-export class CorruptValueError extends ShmkitError {
+export class CorruptValueError extends CorruptHeapError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_SHMKIT_CORRUPT_VALUE', message, options);
+    super(message, options);
+    (this as { code: ShmkitErrorCode }).code = 'ERR_SHMKIT_CORRUPT_VALUE';
   }
 }
 brand(CorruptValueError);

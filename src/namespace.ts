@@ -9,7 +9,7 @@ import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/cha
 import { encodeValue, resolveCodec, type CodecOption } from './channel/codec.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
-import { InvalidArgValueError, MessageTooLargeError, NamespaceFullError, SectionNotFoundError } from './errors.js';
+import { InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
 import {
   NS_DIRECTORY_TABLE_OFFSET,
@@ -180,13 +180,22 @@ export class Namespace {
     return core.write(() => this.variables.remove(core.key, core.keyLength, core.keyHash));
   }
 
-  /** Atomic read-modify-write: `fn` gets the current value and returns the next (undefined deletes). */
+  /**
+   * Atomic read-modify-write: `fn` gets the current value and returns the next (undefined
+   * deletes). `fn` runs holding the lock, so it must be synchronous: an async function (or one
+   * that returns a Promise) is InvalidArgTypeError and nothing is written.
+   */
   update<T = unknown>(key: string, fn: (current: T | undefined) => T | undefined): T | undefined {
+    checkUpdateFunction(fn);
     const core = this.core;
     core.encodeKey(key);
     this.lock();
     try {
       const next = fn(this.get(key) as T | undefined);
+      if (next instanceof Promise || (typeof next === 'object' && next !== null && typeof (next as { then?: unknown }).then === 'function')) {
+        if (next instanceof Promise) next.catch(() => undefined); // its rejection is answered by the error below
+        throw new InvalidArgTypeError(`${UPDATE_SYNC}; it returned a Promise`);
+      }
       this.set(key, next);
       return next;
     } finally {
@@ -400,6 +409,18 @@ export class Namespace {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+const UPDATE_SYNC =
+  'ns.update(key, fn): fn runs holding the lock and must be synchronous (old => next); ' +
+  'for async work, read with get(), await, then set() — or hold lockAsync() / unlock() around it';
+
+function checkUpdateFunction(fn: unknown): void {
+  if (typeof fn !== 'function') {
+    throw new InvalidArgTypeError(`ns.update(key, fn): fn must be a function (old => next), got ${fn === null ? 'null' : typeof fn}`);
+  }
+  const tag = Object.prototype.toString.call(fn);
+  if (tag === '[object AsyncFunction]' || tag === '[object AsyncGeneratorFunction]') throw new InvalidArgTypeError(`${UPDATE_SYNC}; got an async function`);
 }
 
 /** What Namespace.close() lets go of: channels and broadcasts disconnect, barriers leave. */

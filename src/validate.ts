@@ -32,6 +32,11 @@ export function validateName(name: unknown, label = 'name'): string {
   return name;
 }
 
+/** True if `text` is well-formed UTF-16 (no lone surrogates), so UTF-8 carries it unchanged. */
+export function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
 export function validateObject<T extends object>(value: unknown, label: string): T {
   if (value === undefined) return {} as T;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

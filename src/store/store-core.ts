@@ -12,9 +12,10 @@
  * on the sequence), and if the writer's process died, recovers the lock, which rolls the
  * journal back.
  */
-import { CorruptHeapError, InvalidArgTypeError, InvalidArgValueError, NotLockedError } from '../errors.js';
+import { CorruptHeapError, CorruptValueError, InvalidArgTypeError, InvalidArgValueError, NotLockedError, ShmkitError } from '../errors.js';
 import { MAX_KEY_BYTES, NS_STAMPS_OFFSET, NS_READERS_WAITING_OFFSET, NS_RECOVERIES_OFFSET, NS_ROLLBACKS_OFFSET, NS_SEQUENCE_OFFSET, NS_WRITES_OFFSET } from '../layout/namespace.js';
-import type { Codec } from '../channel/codec.js';
+import { freezeValue, type Codec } from '../channel/codec.js';
+import { isWellFormed } from '../validate.js';
 import type { Mutex } from '../sync/mutex.js';
 import { parseWaitOptions, type WaitOptionsArg } from '../sync/wait-options.js';
 import type { Waiter } from '../sync/waiter.js';
@@ -103,6 +104,8 @@ export class StoreCore {
     if (typeof key !== 'string') throw new InvalidArgTypeError(`a key must be a string, got ${key === null ? 'null' : typeof key}`);
     if (key.length === 0) throw new InvalidArgValueError('a key must not be empty');
     if (key.length > MAX_KEY_BYTES) throw new InvalidArgValueError(`a key must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
+    // UTF-8 turns every lone surrogate into U+FFFD: '\ud800' and '\udfff' would share a key.
+    if (!isWellFormed(key)) throw new InvalidArgValueError(`a key must be well-formed UTF-16 (no lone surrogates), got ${JSON.stringify(key.slice(0, 40))}`);
     const { read, written } = this.encoder.encodeInto(key, this.key);
     if (read !== key.length) throw new InvalidArgValueError(`a key must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
     this.keyLength = written;
@@ -355,7 +358,7 @@ export class StoreCore {
     if (known !== undefined && known.entry === entry && known.stamp === stamp) return known.value;
     const value = this.decode(at, length);
     if (length <= DECODED_MAX_BYTES) {
-      deepFreeze(value);
+      freezeValue(value);
       // Kept only once the read that decoded it is validated (settle): bytes read while a
       // writer reused the block must not be served again.
       this.unsettled.push({ key, entry, stamp, value, decoded });
@@ -375,16 +378,18 @@ export class StoreCore {
     this.unsettled.length = 0;
   }
 
-  /** Decodes `length` bytes at `at` with the namespace codec. */
+  /**
+   * Decodes `length` bytes at `at` with the namespace codec. Bytes that do not decode (another
+   * codec wrote them, or they are damaged) are CorruptValueError, whatever the codec threw.
+   */
   decode(at: number, length: number): unknown {
-    return this.codec.decode(this.bytes.subarray(at, at + length));
+    try {
+      return this.codec.decode(this.bytes.subarray(at, at + length));
+    } catch (error) {
+      if (error instanceof ShmkitError) throw error;
+      throw new CorruptValueError(`a stored value does not decode (written by another codec, or damaged): ${(error as Error).message}`, { cause: error });
+    }
   }
 }
 
 export { INCONSISTENT };
-
-function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return;
-  Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
-}
