@@ -4,6 +4,9 @@
  * channel's ring records and its heap-held messages), or is refused with
  * UnserializableValueError before anything is written. Decoding never pollutes a prototype.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Channel,
@@ -351,6 +354,25 @@ it('the refusal says where in the value and what it is', () => {
   expect(() => ns.set('k', { users: [{ at: new Point(1, 2) }] })).toThrow(/value\.users\[0\]\.at.*Point/);
   expect(() => ns.set('k', new Map([['f', () => 1]]))).toThrow(/function/);
   expect(() => ns.set('k', circular())).toThrow(/circular|deeper/);
+});
+
+it('every round-trip case crosses to another process and back (dist/)', async () => {
+  const ns = openNamespace();
+  ROUND_TRIPS.forEach(([, make], i) => ns.set(`k${i}`, make()));
+  // The child reads every value and writes it back under another key: a type lost on either
+  // side's decode would be written back lost.
+  const dist = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'index.js')).href;
+  const script = `
+    const { Namespace } = await import(${JSON.stringify(dist)});
+    const ns = Namespace.open(process.argv[1], { reuse: true });
+    for (const key of ns.keys()) if (key.startsWith('k')) ns.set('back' + key, ns.get(key));
+    ns.close();`;
+  await new Promise<void>((resolve, reject) =>
+    execFile(process.execPath, ['--input-type=module', '-e', script, ns.name], { timeout: 30_000 }, (error, _, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(),
+    ),
+  );
+  ROUND_TRIPS.forEach(([name, make], i) => expectSame(ns.get(`backk${i}`), make(), `${name} (value)`));
 });
 
 // ------------------------------------------------------------------ item 2: __proto__
