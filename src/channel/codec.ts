@@ -78,9 +78,12 @@ type TypedArrayKind = (typeof TYPED_ARRAYS)[number];
 const rule = <W, R>(r: { type: string; ext: number; payload: 'bytes' | 'value'; write(value: W): unknown; read(payload: R): unknown; where?(index: number, payload: unknown[]): string }): ValueRule =>
   r as unknown as ValueRule;
 
-/** Key/value lists (payload [k0, v0, k1, v1, ...]), read back with defineProperty. */
+/**
+ * Key/value lists (payload [k0, v0, k1, v1, ...]), read back with defineProperty. Values are
+ * read with [[Get]] as on the fast path (getters run; an own "__proto__" shadows the accessor).
+ */
 function entriesOf(object: object, into: unknown[] = []): unknown[] {
-  for (const key of Object.keys(object)) into.push(key, Object.getOwnPropertyDescriptor(object, key)!.value);
+  for (const key of Object.keys(object)) into.push(key, (object as Record<string, unknown>)[key]);
   return into;
 }
 function defineEntries<T extends object>(target: T, list: unknown[], from = 0): T {
@@ -164,7 +167,7 @@ const ERROR = rule({
   type: 'Error', ext: 10, payload: 'value',
   // [kind, message, stack, has cause, cause, errors, ...own enumerable key/value list]
   write: (error: Error) => {
-    const own = (key: string) => (Object.hasOwn(error, key) ? Object.getOwnPropertyDescriptor(error, key)!.value : undefined);
+    const own = (key: string) => (Object.hasOwn(error, key) ? (error as unknown as Record<string, unknown>)[key] : undefined);
     const kind = ERROR_KINDS.findIndex((kind) => kind.prototype === Object.getPrototypeOf(error));
     return entriesOf(error, [kind, own('message'), own('stack'), Object.hasOwn(error, 'cause'), own('cause'), own('errors')]);
   },
