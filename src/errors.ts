@@ -28,6 +28,7 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_MESSAGE_TOO_LARGE'
   | 'ERR_SHMKIT_CORRUPT_CHANNEL'
   | 'ERR_SHMKIT_CHANNEL_BUSY'
+  | 'ERR_SHMKIT_OPTIONS_MISMATCH'
   | 'ERR_SHMKIT_CLAIM_REVOKED'
   | 'ERR_SHMKIT_UNSERIALIZABLE'
   | 'ERR_SHMKIT_KIND_MISMATCH'
@@ -225,6 +226,18 @@ export class ChannelBusyError extends ShmkitError {
   }
 }
 brand(ChannelBusyError);
+
+/**
+ * A named object opened again with options other than the ones it was created with (a
+ * channel's kind or capacity, a barrier's parties, a cache's limits...): the existing object
+ * is not silently handed out in their place. The message names the option and both values.
+ */
+export class OptionsMismatchError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_OPTIONS_MISMATCH', message);
+  }
+}
+brand(OptionsMismatchError);
 
 /**
  * A zero-copy claim that the consumer turned into padding before commit(), because the

@@ -9,7 +9,7 @@ import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/cha
 import { encodeValue, resolveCodec, type CodecOption } from './channel/codec.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
-import { InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, SectionNotFoundError } from './errors.js';
+import { InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
 import {
   NS_DIRECTORY_TABLE_OFFSET,
@@ -32,7 +32,7 @@ import { Barrier } from './sync/barrier.js';
 import { Event } from './sync/event.js';
 import { Mutex } from './sync/mutex.js';
 import { Semaphore } from './sync/semaphore.js';
-import type { WaitOptionsArg } from './sync/wait-options.js';
+import { parseWaitOptions, type WaitOptionsArg } from './sync/wait-options.js';
 import { validateBoolean, validateInteger, validateKnownKeys, validateName, validateObject, validateString, validateTimeout } from './validate.js';
 import { verifyNamespace } from './store/verify.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
@@ -44,7 +44,16 @@ export class Namespace {
   readonly name: string;
   readonly section: Section;
   /** @internal */
-  readonly core: StoreCore;
+  readonly #core: StoreCore;
+
+  /**
+   * @internal The store under this namespace. Every operation goes through here, so every
+   * operation after close() is SectionClosedError, never a read of the zero pages left behind.
+   */
+  get core(): StoreCore {
+    if (this.section.closed) throw new SectionClosedError(`namespace '${this.name}'`);
+    return this.#core;
+  }
   private readonly variables: HashTable;
   private readonly directory: Directory;
   private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
@@ -67,7 +76,7 @@ export class Namespace {
     const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength, journal);
     const mutex = new Mutex(buffer, NS_LOCK_OFFSET, section.waiter);
     const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec), options.autolock, options.timeout);
-    this.core = core;
+    this.#core = core;
     this.codecOption = options.codec;
     this.variables = core.table(NS_VARIABLES_TABLE_OFFSET);
     this.directory = new Directory(core, core.table(NS_DIRECTORY_TABLE_OFFSET));
@@ -213,6 +222,7 @@ export class Namespace {
 
   /** Several keys read together: one consistent state (see snapshot). */
   getMany(keys: readonly string[]): unknown[] {
+    if (!Array.isArray(keys)) throw new InvalidArgTypeError(`ns.getMany(keys): keys must be an array of strings, got ${keys === null ? 'null' : typeof keys}`);
     return this.core.snapshot(() => keys.map((key) => this.get(key)));
   }
 
@@ -225,6 +235,7 @@ export class Namespace {
   }
 
   get size(): number {
+    void this.core; // SectionClosedError once closed
     return this.variables.count;
   }
 
@@ -238,10 +249,12 @@ export class Namespace {
 
   /** Takes the write lock: writes until unlock() are seen by others all at once. A number is the timeout in ms. */
   lock(options?: WaitOptionsArg): void {
+    if (options !== undefined) parseWaitOptions(options, 'ns.lock'); // checked even when the lock is free
     this.core.lock(options);
   }
 
   lockAsync(options?: WaitOptionsArg): Promise<void> {
+    if (options !== undefined) parseWaitOptions(options, 'ns.lockAsync');
     return this.core.lockAsync(options);
   }
 
@@ -251,6 +264,7 @@ export class Namespace {
 
   /** Runs fn holding the lock; its writes are seen all at once, or (if it throws) not at all. */
   withLock<T>(fn: () => T, options?: WaitOptionsArg): T {
+    if (typeof fn !== 'function') throw new InvalidArgTypeError(`ns.withLock(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
     this.lock(options);
     const savepoint = this.core.savepoint();
     try {
@@ -266,11 +280,14 @@ export class Namespace {
   // ---------------------------------------------------------------- named objects
 
   mutex(name: string): Mutex {
+    void this.core; // SectionClosedError once closed
     const { offset } = this.directory.findOrCreate(name, 'mutex', Mutex.byteLength, () => undefined);
     return new Mutex(this.core.buffer, offset, this.section.waiter);
   }
 
   semaphore(name: string, initial = 0): Semaphore {
+    void this.core; // SectionClosedError once closed
+    validateInteger(initial, 'ns.semaphore initial', 0, 2 ** 31 - 1);
     const { offset } = this.directory.findOrCreate(name, 'semaphore', Semaphore.byteLength, (at) =>
       Semaphore.initialize(this.core.buffer, at, initial),
     );
@@ -278,60 +295,97 @@ export class Namespace {
   }
 
   event(name: string, options: { manualReset?: boolean; initialState?: boolean } = {}): Event {
-    const { offset } = this.directory.findOrCreate(name, 'event', Event.byteLength, (at) => Event.initialize(this.core.buffer, at, options));
-    return new Event(this.core.buffer, offset, this.section.waiter);
+    void this.core; // SectionClosedError once closed
+    const parsed = objectOptions<{ manualReset?: boolean; initialState?: boolean }>(options, 'ns.event', ['manualReset', 'initialState']);
+    const { offset } = this.directory.findOrCreate(name, 'event', Event.byteLength, (at) => Event.initialize(this.core.buffer, at, parsed));
+    const event = new Event(this.core.buffer, offset, this.section.waiter);
+    sameOption('event', name, 'manualReset', parsed.manualReset, event.manualReset);
+    return event;
   }
 
   barrier(name: string, parties: number): Barrier {
+    void this.core; // SectionClosedError once closed
     const { offset } = this.directory.findOrCreate(name, 'barrier', Barrier.byteLength(parties), (at) =>
       Barrier.initialize(this.core.buffer, at, parties),
     );
-    return this.handOut(new Barrier(this.core.buffer, offset, this.section.waiter));
+    const barrier = new Barrier(this.core.buffer, offset, this.section.waiter);
+    sameOption('barrier', name, 'parties', parties, barrier.parties);
+    return this.handOut(barrier);
   }
 
   /** A channel in this namespace; messages larger than a ring record go through the heap. */
+  /**
+   * A channel in this namespace; messages larger than a ring record go through the heap.
+   * Opening an existing one with another kind or capacity is OptionsMismatchError (leave them
+   * out to take whatever it has: `channel.options`).
+   */
   channel<T = unknown>(name: string, options: { capacity?: number; kind?: RingKind; codec?: CodecOption } = {}): Channel<T> {
-    const capacity = validateCapacity(options.capacity ?? DEFAULT_CAPACITY);
-    const kind = ringKindCode(options.kind ?? 'mpsc');
+    void this.core; // SectionClosedError once closed
+    const parsed = objectOptions<{ capacity?: number; kind?: RingKind; codec?: CodecOption }>(options, 'ns.channel', ['capacity', 'kind', 'codec']);
+    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
+    const kind = ringKindCode(parsed.kind ?? 'mpsc');
+    resolveCodec(parsed.codec);
     const { offset } = this.directory.findOrCreate(name, 'channel', ringLength(capacity), (at) =>
       initializeRing(this.core.buffer, at, capacity, kind),
     );
-    return this.handOut(new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption, largeMessages: this.large }));
+    const channel = new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: parsed.codec ?? this.codecOption, largeMessages: this.large });
+    sameOption('channel', name, 'kind', parsed.kind, channel.kind);
+    sameOption('channel', name, 'capacity', parsed.capacity, channel.ring.capacity);
+    return this.handOut(channel);
   }
 
   mailbox<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption } = {}): Channel<T> {
-    const capacity = validateCapacity(options.capacity ?? DEFAULT_CAPACITY);
+    void this.core; // SectionClosedError once closed
+    const parsed = objectOptions<{ capacity?: number; codec?: CodecOption }>(options, 'ns.mailbox', ['capacity', 'codec']);
+    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
+    resolveCodec(parsed.codec);
     const { offset } = this.directory.findOrCreate(name, 'mailbox', ringLength(capacity), (at) =>
       initializeRing(this.core.buffer, at, capacity, ringKindCode('mpsc')),
     );
-    return this.handOut(new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption, largeMessages: this.large }));
+    const mailbox = new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: parsed.codec ?? this.codecOption, largeMessages: this.large });
+    sameOption('mailbox', name, 'capacity', parsed.capacity, mailbox.ring.capacity);
+    return this.handOut(mailbox);
   }
 
   broadcast<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption } = {}): Broadcast<T> {
-    const capacity = validateCapacity(options.capacity ?? DEFAULT_CAPACITY);
+    void this.core; // SectionClosedError once closed
+    const parsed = objectOptions<{ capacity?: number; codec?: CodecOption }>(options, 'ns.broadcast', ['capacity', 'codec']);
+    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
+    resolveCodec(parsed.codec);
     const { offset } = this.directory.findOrCreate(name, 'broadcast', broadcastLength(capacity), (at) =>
       Broadcast.initialize(this.core.buffer, at, capacity),
     );
-    return this.handOut(new Broadcast<T>(this.core.buffer, offset, this.section.waiter, { codec: options.codec ?? this.codecOption }));
+    const broadcast = new Broadcast<T>(this.core.buffer, offset, this.section.waiter, { codec: parsed.codec ?? this.codecOption });
+    sameOption('broadcast', name, 'capacity', parsed.capacity, broadcast.capacity);
+    return this.handOut(broadcast);
   }
 
-  /** A cache shared by every process of this namespace (limits apply when it is created). */
+  /**
+   * A cache shared by every process of this namespace. Its limits are set when it is created;
+   * opening it again with other limits is OptionsMismatchError (`cache.stats()` has them).
+   */
   cache<T = unknown>(name: string, options: CacheOptions = {}): Cache<T> {
+    void this.core; // SectionClosedError once closed
     const parsed = parseCacheOptions(options);
     const known = this.caches.get(name);
-    if (known) return known as Cache<T>;
+    if (known) {
+      sameCacheLimits(name, options, known);
+      return known as Cache<T>;
+    }
     const core = this.core;
     const { offset } = this.directory.findOrCreate(name, 'cache', CACHE_OBJECT_LENGTH, (at) => {
       initializeCache(core.all, new Float64Array(core.buffer, 0, core.buffer.byteLength >> 3), at, parsed);
       core.table(at + CACHE_TABLE_OFFSET).create();
     });
     const cache = new Cache<T>(name, core, offset);
+    sameCacheLimits(name, options, cache as Cache);
     this.caches.set(name, cache as Cache);
     return cache;
   }
 
   /** The named objects of this namespace. */
   objects(): DirectoryEntry[] {
+    void this.core; // SectionClosedError once closed
     return this.directory.list();
   }
 
@@ -421,6 +475,28 @@ function checkUpdateFunction(fn: unknown): void {
   }
   const tag = Object.prototype.toString.call(fn);
   if (tag === '[object AsyncFunction]' || tag === '[object AsyncGeneratorFunction]') throw new InvalidArgTypeError(`${UPDATE_SYNC}; got an async function`);
+}
+
+/** Options must be an object of known keys: `ns.channel('c', null)` and typos are typed errors. */
+function objectOptions<T extends object>(options: unknown, label: string, known: string[]): T {
+  const parsed = validateObject<T>(options, `${label} options`);
+  validateKnownKeys(parsed, known, `${label} options`);
+  return parsed;
+}
+
+/** An option given when opening an existing object must match what it was created with. */
+function sameOption(kind: string, name: string, option: string, requested: unknown, effective: unknown): void {
+  if (requested === undefined || requested === effective) return;
+  throw new OptionsMismatchError(
+    `${kind} '${name}' exists with ${option} ${effective === undefined ? 'unset' : String(effective)}, not ${String(requested)}: open it without '${option}' to take it as it is, or use another name`,
+  );
+}
+
+function sameCacheLimits(name: string, options: CacheOptions, cache: Cache): void {
+  const stats = cache.stats();
+  sameOption('cache', name, 'maxEntries', options.maxEntries, stats.maxEntries || undefined);
+  sameOption('cache', name, 'maxBytes', options.maxBytes, stats.maxBytes || undefined);
+  sameOption('cache', name, 'ttl', options.ttl === Infinity ? undefined : options.ttl, stats.ttl || undefined);
 }
 
 /** What Namespace.close() lets go of: channels and broadcasts disconnect, barriers leave. */

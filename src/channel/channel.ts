@@ -181,6 +181,11 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return this.ring;
   }
 
+  /** What this channel was created with (opening it again with other values is refused). */
+  get options(): { kind: RingKind; capacity: number } {
+    return { kind: this.kind, capacity: this.ring.capacity };
+  }
+
   /** The largest message this channel takes, in encoded bytes. */
   get maxMessageLength(): number {
     return this.ring.maxPayload;

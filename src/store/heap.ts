@@ -187,6 +187,14 @@ export class SharedHeap {
    * enough; OutOfRangeError for a size that is not an integer from 1 to maxAllocation.
    */
   allocate(size: number): number {
+    if (Number.isInteger(size) && size > this.maxAllocation) {
+      // What the user did, not what the allocator is: a value, object or message bigger than
+      // this namespace could ever hold.
+      throw new NamespaceFullError(
+        `${size} bytes do not fit in this namespace at all: its heap holds at most ${this.maxAllocation} bytes in one piece ` +
+          `(open the namespace with a larger size, or store less)`,
+      );
+    }
     const offset = this.place(size, 'SharedHeap.allocate');
     if (offset < 0) {
       const largest = this.lists.largest();

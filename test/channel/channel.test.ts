@@ -79,10 +79,10 @@ describe.each(['spsc', 'mpsc', 'mpmc'] as const)('Channel (%s) on a SharedArrayB
 
   it('rejects values the codec cannot encode before writing anything', () => {
     const [tx, rx] = onSab(kind);
-    for (const bad of [() => 1, Symbol('s'), { nested: () => 2 }, 10n]) {
+    for (const bad of [() => 1, Symbol('s'), { nested: () => 2 }]) {
       expect(() => tx.trySend(bad)).toThrow(UnserializableValueError);
     }
-    expect(rx.tryReceive()).toBeUndefined();
+    expect(rx.tryReceive()).toBeUndefined(); // (BigInt round-trips now: test/store/values.test.ts)
     expect(new Int32Array(rx.ring.buffer, RING_TAIL_OFFSET, 1)[0]).toBe(0);
   });
 
