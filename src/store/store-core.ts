@@ -18,7 +18,7 @@ import { freezeValue, type Codec } from '../channel/codec.js';
 import { isWellFormed } from '../validate.js';
 import type { Mutex } from '../sync/mutex.js';
 import { parseWaitOptions, type WaitOptionsArg } from '../sync/wait-options.js';
-import type { Waiter } from '../sync/waiter.js';
+import { assertOpen, type Waiter } from '../sync/waiter.js';
 import type { SharedHeap } from './heap.js';
 import type { Journal } from './journal.js';
 import { HashTable, hashBytes, INCONSISTENT } from './table.js';
@@ -116,6 +116,7 @@ export class StoreCore {
 
   /** Takes the write lock for a group of writes that others see all at once. */
   lock(options?: WaitOptionsArg): void {
+    if (this.waiter.closed) assertOpen(this.waiter, 'namespace');
     if (this.held > 0) {
       this.held++;
       return;
@@ -130,6 +131,7 @@ export class StoreCore {
   }
 
   async lockAsync(options?: WaitOptionsArg): Promise<void> {
+    if (this.waiter.closed) assertOpen(this.waiter, 'namespace');
     if (this.held > 0) {
       this.held++;
       return;
@@ -211,6 +213,7 @@ export class StoreCore {
 
   /** Runs a write: autolocked unless a lock() group is open; all or nothing. */
   write<T>(fn: () => T): T {
+    if (this.waiter.closed) assertOpen(this.waiter, 'namespace');
     if (this.held > 0) {
       if (!this.groupSequenceOdd) {
         this.sequenceBegin();
@@ -261,6 +264,7 @@ export class StoreCore {
    * memory is damaged (CorruptHeapError).
    */
   read<T>(fn: () => T | typeof RETRY): T {
+    if (this.waiter.closed) assertOpen(this.waiter, 'namespace');
     if (this.snapshots > 0) {
       const result = fn(); // the enclosing snapshot validates the whole
       if (result === RETRY) throw SNAPSHOT_RETRY;
@@ -301,6 +305,7 @@ export class StoreCore {
    * overlapped it. Groups written under lock() are seen whole or not at all.
    */
   snapshot<T>(fn: () => T): T {
+    if (this.waiter.closed) assertOpen(this.waiter, 'namespace');
     if (this.held > 0 || this.snapshots > 0) return fn();
     for (;;) {
       const before = Atomics.load(this.all, SEQUENCE);

@@ -88,7 +88,11 @@ describe('a closed namespace', () => {
   it('every call is SectionClosedError, not CorruptHeapError or NamespaceFullError', () => {
     ns = Namespace.open(uniqueName('closed-ns'), { size: 1 << 20 });
     ns.set('a', 1);
+    const cache = ns.cache('kept', { maxEntries: 10 });
+    cache.set('x', 1);
     ns.close();
+    expect(() => cache.get('x'), 'cache.get').toThrow(SectionClosedError);
+    expect(() => cache.set('x', 2), 'cache.set').toThrow(SectionClosedError);
     const calls: Array<[string, () => unknown]> = [
       ['get', () => ns.get('a')],
       ['set', () => ns.set('a', 2)],
