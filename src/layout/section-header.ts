@@ -56,9 +56,14 @@
  * +---------------------------------------------------------------+ +8
  * |                  process start time (f64)                     |
  * +---------------------------------------------------------------+ +16
- * |  armed (i32): async waits pending in the slot's owner thread  |
+ * |  armed (i32): 0 no async waits pending in the slot's owner    |
+ * |  thread; 1 (ARMED_FUTEX) it waits on the doorbell with futex; |
+ * |  2 (ARMED_WATCHED) it watches the object with inotify         |
  * +---------------------------------------------------------------+ +20
- * |                  reserved (12 bytes)                          |
+ * |  poke byte (u8, always 0): wakers of an ARMED_WATCHED slot    |
+ * |  pwrite this zero here after ringing, an inotify IN_MODIFY    |
+ * +---------------------------------------------------------------+ +21
+ * |                  reserved (11 bytes)                          |
  * +---------------------------------------------------------------+ +32
  *
  * Who writes what:
@@ -117,6 +122,10 @@ export const SLOT_PID_OFFSET = 0;
 export const SLOT_DOORBELL_OFFSET = 4;
 export const SLOT_START_TIME_OFFSET = 8;
 export const SLOT_ARMED_OFFSET = 16;
+export const SLOT_POKE_OFFSET = 20;
+/** Values of the armed word (see the slot diagram). */
+export const ARMED_FUTEX = 1;
+export const ARMED_WATCHED = 2;
 
 export const HEADER_LENGTH = 16384;
 export const ATTACH_CAPACITY = (HEADER_LENGTH - ATTACH_TABLE_OFFSET) / ATTACH_SLOT_LENGTH; // 480

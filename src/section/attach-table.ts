@@ -5,6 +5,7 @@
  */
 import { NoSpaceError } from '../errors.js';
 import {
+  ARMED_FUTEX,
   ARMED_SLOTS_OFFSET,
   ATTACH_CAPACITY,
   SLOT_HIGH_WATER_OFFSET,
@@ -15,14 +16,7 @@ import {
 } from '../layout/section-header.js';
 import { UNKNOWN_START_TIME, type Platform, type ProcessIdentity } from '../platform/index.js';
 
-/** Values of a slot's armed word (0: no async waits pending). */
-export const ARMED_FUTEX = 1;
-export const ARMED_WATCHED = 2;
-/**
- * The byte wakers poke (write a zero to) for an ARMED_WATCHED slot: the first of the slot's
- * reserved bytes, which stay zero. (src/layout/section-header.ts should name it.)
- */
-export const SLOT_POKE_OFFSET = 20;
+export { ARMED_FUTEX, ARMED_WATCHED, SLOT_POKE_OFFSET } from '../layout/section-header.js';
 
 export interface Attachment {
   readonly slot: number;
