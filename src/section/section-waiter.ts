@@ -68,9 +68,8 @@ export class SectionWaiter {
     };
   }
 
-  get closed(): boolean {
-    return this.section.closed;
-  }
+  /** Set when the section closes (detach): a field, since every channel operation reads it. */
+  closed = false;
 
   wait(byteOffset: number, expected: number, timeoutMs: number): WaitResult {
     if (this.section.closed) throw new SectionClosedError(`section '${this.section.name}'`);
@@ -110,6 +109,7 @@ export class SectionWaiter {
 
   /** Stops this thread's async waits on the section (it is closing). */
   detach(): void {
+    this.closed = true;
     hub?.detach(this.hubSection);
   }
 
