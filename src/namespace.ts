@@ -303,10 +303,16 @@ export class Namespace {
     return event;
   }
 
-  barrier(name: string, parties: number): Barrier {
+  /** A barrier of `parties`; an existing one opens without it (its parties are `barrier.parties`). */
+  barrier(name: string, parties?: number): Barrier {
     void this.core; // SectionClosedError once closed
-    const { offset } = this.directory.findOrCreate(name, 'barrier', Barrier.byteLength(parties), (at) =>
-      Barrier.initialize(this.core.buffer, at, parties),
+    if (parties !== undefined) validateInteger(parties, 'ns.barrier(name, parties): parties', 1, 2 ** 16);
+    const { offset } = this.directory.findOrCreate(
+      name,
+      'barrier',
+      Barrier.byteLength(parties ?? 1),
+      (at) => Barrier.initialize(this.core.buffer, at, parties!),
+      parties !== undefined, // without parties only an existing barrier opens
     );
     const barrier = new Barrier(this.core.buffer, offset, this.section.waiter);
     sameOption('barrier', name, 'parties', parties, barrier.parties);

@@ -237,15 +237,21 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      let value: T;
-      try {
-        value = await this.receive();
-      } catch (error) {
-        if (error instanceof ChannelClosedError) return;
-        throw error;
+    try {
+      for (;;) {
+        let value: T;
+        try {
+          value = await this.receive();
+        } catch (error) {
+          if (error instanceof ChannelClosedError) return;
+          throw error;
+        }
+        yield value;
       }
-      yield value;
+    } finally {
+      // A loop left early (break, return, throw): what it took is consumed for good, so a
+      // consumer after it does not get it again.
+      if (!this.waiter.closed) this.ring.flushConsumed();
     }
   }
 

@@ -96,6 +96,7 @@ export class MpscRing extends RingBase {
    */
   protected startConsuming(): void {
     this.consumerSlot?.take();
+    if (this.consumerSlot) this.detachOnExit();
     this.consuming = true;
     this.repair();
   }
@@ -169,6 +170,10 @@ export class MpscRing extends RingBase {
 
   override abandonRead(): void {
     this.readSize = 0;
+  }
+
+  override flushConsumed(): void {
+    if (this.consuming && this.consumerSlot) this.publish();
   }
 
   protected claimPendingHere(): boolean {

@@ -73,6 +73,26 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * Rings whose handle consumes (or produces, SPSC) in this thread. A consumer publishes its
+ * head in batches; one that ends without disconnect() would leave what it read unpublished,
+ * and the next consumer would get it again. On this thread's exit each one is detached
+ * (head published, slots given back). A crash still re-delivers: at-least-once.
+ */
+const active = new Set<WeakRef<RingBase>>();
+let detachesOnExit = false;
+
+function detachAllOnExit(): void {
+  for (const ref of active) {
+    try {
+      ref.deref()?.detach();
+    } catch {
+      // exiting: a closed section or a lost slot has nothing left to give back
+    }
+  }
+  active.clear();
+}
+
 /** Rings start on a 128-byte boundary (cache-line pairs; see layout/ring.ts). */
 export const RING_ALIGNMENT = 128;
 
@@ -231,6 +251,21 @@ export abstract class RingBase {
 
   /** Lets go of the consumer / producer slot this handle holds (see ring-slot.ts). */
   detach(): void {}
+
+  /** Publishes what this handle consumed so far (batched heads), e.g. when a reader stops early. */
+  flushConsumed(): void {}
+
+  private exitRef: WeakRef<RingBase> | undefined;
+
+  /** Called when this handle starts consuming or producing: detached at thread exit. */
+  protected detachOnExit(): void {
+    this.exitRef ??= new WeakRef(this);
+    active.add(this.exitRef);
+    if (!detachesOnExit) {
+      detachesOnExit = true;
+      process.once('exit', detachAllOnExit);
+    }
+  }
 
   /** Gives up the pending claim: nothing is published, the ring goes on. */
   abstract cancelClaim(): void;

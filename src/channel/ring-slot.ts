@@ -73,7 +73,9 @@ export class RingSlot {
         const pid = ownerPid(holder);
         if (this.waiter.isAlive(pid, ownerHash(holder))) {
           const who = holder === this.owner ? 'another handle in this process' : `process ${pid}`;
-          throw new ChannelBusyError(`${this.what} already has a live ${this.role} (${who}): ${this.instead}; or close() the other handle first`);
+          throw new ChannelBusyError(
+            `${this.what} already has a live ${this.role} (${who}): ${this.instead}; or disconnect() the other handle first (close() would end the stream for everyone)`,
+          );
         }
       }
       if (Atomics.compareExchange(this.lanes, this.index, current, this.value) === current) {

@@ -67,6 +67,7 @@ export class SpscRing extends RingBase {
   /** Takes the producer slot and starts from the shared tail (a predecessor may have moved it). */
   private startProducing(): void {
     this.producerSlot.take();
+    this.detachOnExit();
     this.producing = true;
     this.tail = Atomics.load(this.header, TAIL);
     this.headCache = Atomics.load(this.header, HEAD);
@@ -75,6 +76,7 @@ export class SpscRing extends RingBase {
   /** Takes the consumer slot and starts from the shared head. */
   private startConsuming(): void {
     this.consumerSlot.take();
+    this.detachOnExit();
     this.consuming = true;
     this.head = Atomics.load(this.header, HEAD);
     this.publishedHead = this.head;
@@ -129,6 +131,10 @@ export class SpscRing extends RingBase {
     Atomics.store(this.header, TAIL, this.tail); // SYNC POINT: publishes payload and header
     this.signalData();
     return true;
+  }
+
+  override flushConsumed(): void {
+    if (this.consuming) this.publish();
   }
 
   override abandonRead(): void {

@@ -73,6 +73,13 @@ export function initializeCache(all: Int32Array, f64: Float64Array, at: number, 
   f64[(at + CACHE_TTL_OFFSET) >> 3] = options.ttl === Infinity ? 0 : options.ttl;
 }
 
+/**
+ * Expired entries one write reclaims at most. Each unlink and free journals a handful of
+ * words; the smallest journal holds 4,096, and a sweep must fit in one write beside the set
+ * that runs it (a whole table of expired entries overflowed it on a busy machine).
+ */
+const PURGE_BATCH = 64;
+
 export class Cache<T = unknown> {
   private readonly table: HashTable;
   private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
@@ -177,7 +184,12 @@ export class Cache<T = unknown> {
    */
   purgeStale(): number {
     const now = Date.now();
-    return this.core.write(() => this.purge(now));
+    let removed = 0;
+    for (;;) {
+      const some = this.core.write(() => this.purge(now));
+      removed += some;
+      if (some < PURGE_BATCH) return removed;
+    }
   }
 
   /** Under the lock: a sweep, when entries have expired and enough writes paid for it. */
@@ -187,8 +199,9 @@ export class Cache<T = unknown> {
     if (this.table.countPurgeWrite() > this.table.count >> 3) this.purge(now);
   }
 
+  /** At most PURGE_BATCH entries per write: a write's journal holds a bounded number of words. */
   private purge(now: number): number {
-    const removed = this.table.purgeExpired(now);
+    const removed = this.table.purgeExpired(now, PURGE_BATCH);
     if (removed > 0) Atomics.add(this.core.all, (this.at + CACHE_EXPIRATIONS_OFFSET) >> 2, removed);
     return removed;
   }

@@ -367,7 +367,13 @@ export class HashTable {
    * Removes every entry that has expired by `now` and sets the earliest expiry from the
    * rest. Under the lock, journaled. Returns how many it removed.
    */
-  purgeExpired(now: number): number {
+  /**
+   * Unlinks at most `limit` expired entries (every unlink and free goes through the journal,
+   * which holds a bounded number of words per write). When it stops at the limit, the table
+   * still has expired entries: `earliest expiry` is left as it is (not after now) and the
+   * purge counter is left due, so the next write sweeps on.
+   */
+  purgeExpired(now: number, limit = Infinity): number {
     const n = this.field(TABLE_BUCKETS_OFFSET);
     const all = this.all;
     let removed = 0;
@@ -379,6 +385,7 @@ export class HashTable {
         this.checkStep(kept + 1, entry);
         const expires = this.f64[(entry + ENTRY_EXPIRES_OFFSET) >> 3]!;
         if (expires !== 0 && expires <= now) {
+          if (removed === limit) return removed; // more to do: the next write goes on
           this.unlink(link, entry);
           removed++;
           continue;

@@ -87,7 +87,8 @@ async function run(peers: Peer[], timeoutMs: number): Promise<Result[]> {
 const producer = (child: Child): Peer => ({ role: 'producer', child });
 const consumer = (child: Child): Peer => ({ role: 'consumer', child });
 
-describe('channels across processes', () => {
+// Millions of messages between processes: minutes, not seconds, when every core is busy.
+describe('channels across processes', { timeout: 300_000 }, () => {
   it('SPSC: 10,000,000 messages of seeded random sizes, every byte checked', async () => {
     const name = uniqueName('spsc10m');
     const channel = Channel.create(name, { capacity: 1 << 20, kind: 'spsc', codec: 'raw' });
@@ -183,5 +184,27 @@ describe('channels across processes', () => {
         channel.disconnect();
       }
     });
+  }
+});
+
+describe('a consumer that exits without disconnect()', () => {
+  for (const kind of ['spsc', 'mpsc'] as const) {
+    for (const how of ['readSync', 'for-await'] as const) {
+      it(`${kind}, ${how}: the next consumer gets exactly the messages it did not take (no duplicates)`, async () => {
+        const name = uniqueName(`exit-${kind}`);
+        const channel = Channel.create(name, { capacity: 1 << 16, kind, codec: 'raw' });
+        try {
+          for (let i = 0; i < 1000; i++) expect(channel.trySend(new Uint8Array(new Uint32Array([i]).buffer))).toBe(true);
+          const child = startChild('consume-some.mjs', [name, '500', how]);
+          expect(await child.message(30_000)).toEqual({ taken: 500 });
+          expect((await child.exit(20_000)).code).toBe(0);
+          const rest: number[] = [];
+          for (let message = channel.tryRead(); message; message = channel.tryRead()) rest.push(new Uint32Array(message.buffer)[0]!);
+          expect(rest).toEqual(Array.from({ length: 500 }, (_, i) => 500 + i));
+        } finally {
+          channel.disconnect();
+        }
+      });
+    }
   }
 });

@@ -3,7 +3,7 @@
  * that follow (or purgeStale()), and the expirations counter counts each one.
  */
 import { describe, expect, it } from 'vitest';
-import { Namespace } from '../../src/index.js';
+import { Namespace, NamespaceFullError } from '../../src/index.js';
 import { uniqueName } from '../helpers/names.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,6 +82,27 @@ describe('cache expiry', () => {
       expect(sets).toBe(4000); // four times what the namespace holds at once (~1,000)
       expect(stats.expirations).toBeGreaterThan(sets / 2);
       expect(stats.expirations + stats.entries + stats.evictions).toBeLessThanOrEqual(sets);
+      ns.verify();
+    } finally {
+      ns.destroy();
+    }
+  });
+
+  it('a thousand entries expiring at once are swept in bounded steps: the next set never overflows the journal', async () => {
+    const ns = Namespace.open(uniqueName('cexp-burst'), { size: 256 * 1024 });
+    try {
+      const cache = ns.cache('c', { ttl: 50 });
+      let sets = 0;
+      try {
+        for (; sets < 5000; sets++) cache.set(`k${sets}`, 'v'.repeat(100)); // until the namespace is full
+      } catch (error) {
+        expect(error).toBeInstanceOf(NamespaceFullError);
+      }
+      expect(sets).toBeGreaterThan(600);
+      await sleep(120); // every one of them has expired: one sweep would journal thousands of words
+      for (let i = 0; i < 200; i++) cache.set(`after${i}`, 'w'.repeat(100));
+      expect(cache.stats().expirations).toBeGreaterThan(0);
+      expect(cache.purgeStale() + cache.stats().expirations).toBeGreaterThanOrEqual(sets);
       ns.verify();
     } finally {
       ns.destroy();
