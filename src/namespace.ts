@@ -11,6 +11,7 @@ import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
 import { InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
+import { BARRIER_MAX_PARTIES } from './layout/sync.js';
 import {
   NS_DIRECTORY_TABLE_OFFSET,
   NS_LOCK_OFFSET,
@@ -306,7 +307,7 @@ export class Namespace {
   /** A barrier of `parties`; an existing one opens without it (its parties are `barrier.parties`). */
   barrier(name: string, parties?: number): Barrier {
     void this.core; // SectionClosedError once closed
-    if (parties !== undefined) validateInteger(parties, 'ns.barrier(name, parties): parties', 1, 2 ** 16);
+    if (parties !== undefined) validateInteger(parties, 'ns.barrier(name, parties): parties', 1, BARRIER_MAX_PARTIES);
     const { offset } = this.directory.findOrCreate(
       name,
       'barrier',

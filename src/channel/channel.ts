@@ -393,6 +393,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Copies the next message into `target` and returns its length, or -1. Allocates nothing. */
   tryReadInto(target: Uint8Array): number {
+    checkBytes(target);
     const length = this.open().tryRead();
     if (length >= 0) return this.copyInto(target, length);
     if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
@@ -416,12 +417,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    * nothing, so a receive loop on it makes no garbage.
    */
   readIntoSync(target: Uint8Array, options?: WaitOptionsArg): number {
+    checkBytes(target);
     const length = this.open().tryRead();
     if (length >= 0) return this.copyInto(target, length);
     return this.copyInto(target, this.awaitRecordSync(parseWaitOptions(options, 'Channel.readIntoSync'), 'Channel.readIntoSync', spinsByTime(options)));
   }
 
   async readInto(target: Uint8Array, options?: WaitOptionsArg): Promise<number> {
+    checkBytes(target);
     const length = this.open().tryRead();
     if (length >= 0) return this.copyInto(target, length);
     return this.copyInto(target, await this.awaitRecord(parseWaitOptions(options, 'Channel.readInto'), 'Channel.readInto', spinsByTime(options)));

@@ -51,8 +51,11 @@ export class MpmcQueue extends MpscRing {
     if (size === 0) this.noRead();
     this.readSize = 0;
     this.head = (this.head + size) | 0;
-    this.publish(); // every time: other consumers read the shared head
-    this.abandonRead();
+    try {
+      this.publish(); // every time: other consumers read the shared head
+    } finally {
+      this.abandonRead(); // the consumer lock is given back whatever publish met
+    }
   }
 
   /** Under the consumer lock, from the shared head: another consumer may be far ahead. */

@@ -63,7 +63,9 @@ export class MpscRing extends RingBase {
   private claimAt = -1;
   private claimLength = 0;
   // The lanes of the last length claimed and (length, type) committed, kept: a stream of
-  // equal-sized messages allocates no BigInt.
+  // equal-sized messages builds no BigInt operands. (The commit CAS still returns one: one
+  // short-lived BigInt per MPSC/MPMC message, the price of publishing header and owner in
+  // one atomic step; SPSC has none.)
   private claimLaneLength = -1;
   private claimedLane = 0n;
   private commitLaneLength = -1;
@@ -102,10 +104,13 @@ export class MpscRing extends RingBase {
   }
 
   override detach(): void {
-    if (this.consuming && this.consumerSlot) this.publish(); // what this handle consumed is not seen again
-    this.consuming = false;
-    this.consumerSlot?.release();
-    if (this.claimAt >= 0) this.cancelClaim(); // a claim left open would hold the consumer up
+    try {
+      if (this.consuming) this.publish(); // what this handle consumed is not seen again
+    } finally {
+      this.consuming = false;
+      this.consumerSlot?.release();
+      if (this.claimAt >= 0) this.cancelClaim(); // a claim left open would hold the consumer up
+    }
   }
 
   tryClaim(length: number): number {

@@ -260,6 +260,7 @@ export abstract class RingBase {
   /** Called when this handle starts consuming or producing: detached at thread exit. */
   protected detachOnExit(): void {
     this.exitRef ??= new WeakRef(this);
+    if (active.size >= 256) for (const ref of active) if (ref.deref() === undefined) active.delete(ref);
     active.add(this.exitRef);
     if (!detachesOnExit) {
       detachesOnExit = true;

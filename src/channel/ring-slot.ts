@@ -41,6 +41,9 @@ export class RingSlot {
   private readonly index: number;
   private readonly value: bigint;
   private readonly owner: number;
+  private readonly token: number;
+  /** The slot as two words (owner word, token), for allocation-free checks. */
+  private readonly words: Int32Array;
   held = false;
   /** Holders found dead and replaced by this handle. */
   takeovers = 0;
@@ -55,9 +58,11 @@ export class RingSlot {
     private readonly instead: string,
   ) {
     this.lanes = new BigInt64Array(buffer, byteOffset, 1);
+    this.words = new Int32Array(buffer, byteOffset, 2);
     this.index = 0;
     this.owner = ownerWord(waiter.identity.pid, waiter.identity.startTime);
-    this.value = (BigInt(newToken()) << 32n) | BigInt(this.owner >>> 0);
+    this.token = newToken();
+    this.value = (BigInt(this.token) << 32n) | BigInt(this.owner >>> 0);
   }
 
   /** Takes the slot (see the file comment); true if a dead holder was replaced. */
@@ -72,7 +77,7 @@ export class RingSlot {
         const holder = Number(current & 0xffff_ffffn);
         const pid = ownerPid(holder);
         if (this.waiter.isAlive(pid, ownerHash(holder))) {
-          const who = holder === this.owner ? 'another handle in this process' : `process ${pid}`;
+          const who = holder === this.owner ? 'another handle in this process or thread' : `process or thread ${pid}`;
           throw new ChannelBusyError(
             `${this.what} already has a live ${this.role} (${who}): ${this.instead}; or disconnect() the other handle first (close() would end the stream for everyone)`,
           );
@@ -93,7 +98,8 @@ export class RingSlot {
    * such a zombie never moves the ring's shared positions.
    */
   check(): void {
-    if (this.held && Atomics.load(this.lanes, this.index) !== this.value) {
+    // Two 32-bit loads, not one 64-bit: a BigInt load allocates, and this runs on every publish.
+    if (this.held && (Atomics.load(this.words, 0) !== (this.owner | 0) || Atomics.load(this.words, 1) !== this.token)) {
       this.held = false;
       throw new ChannelBusyError(`this handle's ${this.role} slot was taken over by a process that judged this one dead (processes in different pid namespaces?); its ${this.role === 'consumer' ? 'reads' : 'writes'} stop here`);
     }

@@ -84,12 +84,15 @@ export class SpscRing extends RingBase {
   }
 
   override detach(): void {
-    if (this.consuming) this.publish(); // what this handle consumed is not seen again
-    this.claimAt = -1; // a claim left open is dropped: a commit after detach is refused
-    this.producing = false;
-    this.consuming = false;
-    this.producerSlot.release();
-    this.consumerSlot.release();
+    try {
+      if (this.consuming) this.publish(); // what this handle consumed is not seen again
+    } finally {
+      this.claimAt = -1; // a claim left open is dropped: a commit after detach is refused
+      this.producing = false;
+      this.consuming = false;
+      this.producerSlot.release();
+      this.consumerSlot.release();
+    }
   }
 
   tryClaim(length: number): number {

@@ -161,11 +161,19 @@ class LinuxPlatform implements Platform {
     this.syscalls = syscalls;
     this.libc = bindLibc();
     this.pageSize = Number(this.libc.sysconf(SC_PAGESIZE)) || 4096;
-    this.currentProcess = { pid: process.pid, startTime: readStartTime(process.pid) };
+    // Owner words carry a hash of this start time; an unknown one would make every other
+    // process judge this one dead and take its locks and claims. Refuse to run blind.
+    const startTime = readStartTime(process.pid);
+    if (startTime <= 0) {
+      throw new SystemError(`cannot read this process's start time from /proc/${process.pid}/stat (out of file descriptors?)`, 0, 'read');
+    }
+    this.currentProcess = { pid: process.pid, startTime };
     // Each worker thread loads its own copy of this module, so this is the loading thread's.
     // gettid through the fixed-argument syscall binding (the extra arguments are ignored).
     const tid = Number(this.libc.futexCall(syscalls.gettid, 0, 0, 0, null, 0, 0));
-    this.currentThread = tid > 0 && tid !== process.pid ? { pid: tid, startTime: readStartTime(tid) } : this.currentProcess;
+    const threadStart = tid > 0 && tid !== process.pid ? readStartTime(tid) : 0;
+    // A thread whose start time cannot be read is named by its process (liveness per process, as before).
+    this.currentThread = threadStart > 0 ? { pid: tid, startTime: threadStart } : this.currentProcess;
   }
 
   objectName(name: string): string {

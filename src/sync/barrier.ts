@@ -251,6 +251,7 @@ export class Barrier {
       Atomics.store(this.words, at + 1, this.threadId);
       this.entry = i;
       this.ref ??= new WeakRef(this);
+      if (registered.size >= 256) for (const ref of registered) if (ref.deref() === undefined) registered.delete(ref);
       registered.add(this.ref);
       collected.register(this, { words: this.words, at, self: this.self }, this);
       if (!leavesOnExit) {

@@ -40,7 +40,7 @@ describe('one consumer for spsc and mpsc, one producer for spsc', () => {
       for (let i = 0; i < 10; i++) expect(producer.trySend(bytes(i))).toBe(true);
       expect(first.tryRead()).toEqual(bytes(0));
       expect(() => second.tryRead()).toThrow(ChannelBusyError);
-      expect(() => second.tryReceive()).toThrow(/already has a live consumer \(process 2\)/);
+      expect(() => second.tryReceive()).toThrow(/already has a live consumer \(process or thread 2\)/);
       for (let i = 1; i < 10; i++) expect(first.tryRead()).toEqual(bytes(i));
     });
 
@@ -286,4 +286,24 @@ describe('claims and reads used out of order', () => {
     expect(head()).toBe(before); // never backwards
     expect([b.tryRead(), b.tryRead(), b.tryRead()]).toEqual([bytes(20), bytes(21), undefined]);
   });
+});
+
+describe('read targets', () => {
+  for (const kind of ['spsc', 'mpsc', 'mpmc'] as const) {
+    it(`${kind}: readInto / tryReadInto / readIntoSync of anything but bytes is InvalidArgTypeError; the message stays for the next read`, async () => {
+      const { open } = ringFor(kind);
+      const producer = open(1);
+      const consumer = open(2);
+      producer.trySend(bytes(3));
+      for (const target of [[0, 0, 0, 0], undefined, 'abcd', new ArrayBuffer(4)]) {
+        expect(() => consumer.tryReadInto(target as never)).toThrow(InvalidArgTypeError);
+        expect(() => consumer.readIntoSync(target as never, { timeout: 10 })).toThrow(InvalidArgTypeError);
+        await expect(consumer.readInto(target as never, { timeout: 10 })).rejects.toThrow(InvalidArgTypeError);
+      }
+      const reader = kind === 'mpmc' ? open(3) : consumer; // mpmc: another consumer is not locked out
+      const into = new Uint8Array(8);
+      expect(reader.tryReadInto(into)).toBe(4);
+      expect(into.subarray(0, 4)).toEqual(bytes(3));
+    });
+  }
 });

@@ -3,7 +3,8 @@ import { BACKENDS, runScenario, SYNC_OFFSETS } from '../helpers/sync-harness.js'
 
 // One suite, both Waiter backends: worker threads over a SharedArrayBuffer (Atomics.wait /
 // waitAsync) and processes over a section (futex and doorbells).
-describe.each(BACKENDS)('sync conformance: %s', (backend) => {
+// A million wake-ups between processes: over a minute when every core is busy.
+describe.each(BACKENDS)('sync conformance: %s', { timeout: 300_000 }, (backend) => {
   const workers = backend === 'processes' ? 4 : 3;
 
   it(`mutual exclusion: ${workers} x 100,000 lock/unlock around a non-atomic counter is exact`, async () => {
