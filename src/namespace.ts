@@ -500,6 +500,7 @@ function sameOption(kind: string, name: string, option: string, requested: unkno
 }
 
 function sameCacheLimits(name: string, options: CacheOptions, cache: Cache): void {
+  if (options.maxEntries === undefined && options.maxBytes === undefined && options.ttl === undefined) return;
   const stats = cache.stats();
   sameOption('cache', name, 'maxEntries', options.maxEntries, stats.maxEntries || undefined);
   sameOption('cache', name, 'maxBytes', options.maxBytes, stats.maxBytes || undefined);
