@@ -27,6 +27,24 @@ describe('1,000 pending async waits in one process', () => {
   });
 });
 
+/** `count` sections named `${base}-${i}`, each holding an auto-reset Event at offset 0. */
+function eventSections(base: string, count: number): Section[] {
+  const sections: Section[] = [];
+  for (let i = 0; i < count; i++) {
+    const section = Section.create(`${base}-${i}`, { size: 16 });
+    Event.initialize(section.buffer, 0, { manualReset: false });
+    sections.push(section);
+  }
+  return sections;
+}
+
+function removeAll(sections: Section[]): void {
+  for (const section of sections) {
+    section.close();
+    Section.unlink(section.name, { force: true });
+  }
+}
+
 describe('async waits on 1,000 sections in one process (issue 9, item 13)', () => {
   it('idle at ~0% CPU with few threads (no polling past 128 sections); every wait resolves when woken', async () => {
     const count = 1000;
@@ -34,11 +52,7 @@ describe('async waits on 1,000 sections in one process (issue 9, item 13)', () =
     const base = uniqueName('hubmany');
     const sections: Section[] = [];
     try {
-      for (let i = 0; i < count; i++) {
-        const section = Section.create(`${base}-${i}`, { size: 16 });
-        Event.initialize(section.buffer, 0, { manualReset: false });
-        sections.push(section);
-      }
+      sections.push(...eventSections(base, count));
       const child = startChild('many-sections-waits.mjs', [base, String(count), String(idleMs)]);
       const idle = await child.message<{ cpuMs: number; elapsedMs: number; threads: number; pending: number }>(60_000);
       console.log(
@@ -54,10 +68,7 @@ describe('async waits on 1,000 sections in one process (issue 9, item 13)', () =
       expect(woken).toEqual({ phase: 'woken', resolved: count, pending: 0 });
       expect((await child.exit(20_000)).code).toBe(0);
     } finally {
-      for (const section of sections) {
-        section.close();
-        Section.unlink(section.name, { force: true });
-      }
+      removeAll(sections);
     }
   });
 
@@ -66,11 +77,7 @@ describe('async waits on 1,000 sections in one process (issue 9, item 13)', () =
     const base = uniqueName('hubsolo');
     const sections: Section[] = [];
     try {
-      for (let i = 0; i < count; i++) {
-        const section = Section.create(`${base}-${i}`, { size: 16 });
-        Event.initialize(section.buffer, 0, { manualReset: false });
-        sections.push(section);
-      }
+      sections.push(...eventSections(base, count));
       const settled: number[] = [];
       const waits = sections.map((section, i) =>
         new Event(section.buffer, 0, section.waiter).waitAsync({ timeout: 20_000 }).then(() => settled.push(i)),
@@ -93,10 +100,7 @@ describe('async waits on 1,000 sections in one process (issue 9, item 13)', () =
       expect(settled.length).toBe(count);
       expect(pendingAsyncWaits()).toBe(0);
     } finally {
-      for (const section of sections) {
-        section.close();
-        Section.unlink(section.name, { force: true });
-      }
+      removeAll(sections);
     }
   });
 });
