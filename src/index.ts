@@ -34,16 +34,13 @@ export {
   MpscRing,
   RingBase,
   SpscRing,
-  msgpackCodec,
-  rawCodec,
   type BroadcastMessage,
   type ChannelCreateOptions,
   type ChannelOpenOptions,
-  type Codec,
-  type CodecOption,
   type MailboxCreateOptions,
   type RingKind,
 } from './channel/index.js';
+export { msgpackCodec, rawCodec, type Codec, type CodecOption } from './codec/index.js';
 export { Namespace, DEFAULT_NAMESPACE_SIZE, type NamespaceInspection, type NamespaceOptions } from './namespace.js';
 export { Cache, type CacheOptions, type CacheStats } from './store/cache.js';
 export { SharedHeap, type HeapStats } from './store/heap.js';

@@ -6,7 +6,7 @@
  */
 import { Broadcast } from './channel/broadcast.js';
 import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/channel.js';
-import { encodeValue, resolveCodec, type CodecOption } from './channel/codec.js';
+import { encodeValue, resolveCodec, type CodecOption } from './codec/index.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
 import { InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';

@@ -31,7 +31,7 @@ import { parkAsync, parkSync, parseWaitOptions, type ParsedWait, type WaitOption
 import { assertOpen, type Waiter } from '../sync/waiter.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
 import { DEFAULT_CAPACITY } from './channel.js';
-import { encodeValue, resolveCodec, type Codec, type CodecOption } from './codec.js';
+import { encodeValue, resolveCodec, type Codec, type CodecOption } from '../codec/index.js';
 import { RING_ALIGNMENT, validateCapacity } from './ring-base.js';
 import { checkPlacement } from '../sync/placement.js';
 import { pauseHook } from '../sync/pause-points.js';

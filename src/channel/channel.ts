@@ -22,7 +22,7 @@ import {
 } from '../sync/wait-options.js';
 import { assertOpen, type Waiter } from '../sync/waiter.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
-import { encodeValue, resolveCodec, type Codec, type CodecOption } from './codec.js';
+import { encodeValue, resolveCodec, type Codec, type CodecOption } from '../codec/index.js';
 import { CONSUMERS_PARKED, DATA_SIGNAL, initializeRing, PRODUCERS_PARKED, SPACE_SIGNAL, validateCapacity, type RingBase } from './ring-base.js';
 import { attachRing, ringKindCode, ringKindName, type RingKind } from './ring-kind.js';
 

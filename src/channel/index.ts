@@ -1,6 +1,5 @@
 export { Broadcast, type BroadcastMessage } from './broadcast.js';
 export { Channel, DEFAULT_CAPACITY, type ChannelCreateOptions, type ChannelOpenOptions } from './channel.js';
-export { msgpackCodec, rawCodec, type Codec, type CodecOption } from './codec.js';
 export { Mailbox, type MailboxCreateOptions } from './mailbox.js';
 export { MpmcQueue } from './mpmc-queue.js';
 export { MpscRing } from './mpsc-ring.js';

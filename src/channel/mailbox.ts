@@ -11,7 +11,7 @@ import { Section } from '../section/section.js';
 import type { WaitOptionsArg } from '../sync/wait-options.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
 import { Channel, DEFAULT_CAPACITY, type ChannelOpenOptions } from './channel.js';
-import type { CodecOption } from './codec.js';
+import type { CodecOption } from '../codec/index.js';
 import { initializeRing, validateCapacity } from './ring-base.js';
 
 const OWNER = RING_OWNER_OFFSET >> 2;

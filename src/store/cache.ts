@@ -19,7 +19,7 @@
 import { MessageTooLargeError, NamespaceFullError } from '../errors.js';
 import { ENTRY_HEADER_LENGTH, TABLE_HEADER_LENGTH } from '../layout/namespace.js';
 import { validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
-import { encodeValue } from '../channel/codec.js';
+import { encodeValue } from '../codec/index.js';
 import { RETRY, type DecodedValue, type StoreCore } from './store-core.js';
 import { EVICTED_EXPIRED, EVICTED_NONE, HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
 

@@ -3,7 +3,7 @@
  * their defaults, and the layout of a fresh namespace in a section's user area
  * (src/layout/namespace.ts).
  */
-import type { CodecOption } from '../channel/codec.js';
+import type { CodecOption } from '../codec/index.js';
 import { CorruptHeapError, IncompatibleSectionError } from '../errors.js';
 import { MIN_HEAP_LENGTH } from '../layout/heap.js';
 import {

@@ -14,7 +14,7 @@
  */
 import { CorruptHeapError, CorruptValueError, InvalidArgTypeError, InvalidArgValueError, NotLockedError, ShmkitError } from '../errors.js';
 import { MAX_KEY_BYTES, NS_STAMPS_OFFSET, NS_READERS_WAITING_OFFSET, NS_RECOVERIES_OFFSET, NS_ROLLBACKS_OFFSET, NS_SEQUENCE_OFFSET, NS_WRITES_OFFSET } from '../layout/namespace.js';
-import { freezeValue, type Codec } from '../channel/codec.js';
+import { freezeValue, type Codec } from '../codec/index.js';
 import { isWellFormed } from '../validate.js';
 import type { Mutex } from '../sync/mutex.js';
 import { parseWaitOptions, type WaitOptionsArg } from '../sync/wait-options.js';
