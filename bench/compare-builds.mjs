@@ -28,7 +28,7 @@ if (process.argv[2] === '--producer') {
   }
   channel.writeSync(new Uint8Array(1), { timeout: 30_000 }); // end marker
   process.send({ sent });
-  channel.disconnect();
+  channel.close();
   process.disconnect();
 } else {
   if (!distA || !distB) {
@@ -78,7 +78,7 @@ async function measure(dist, kind, seconds) {
     return received / elapsed;
   } finally {
     child.kill('SIGKILL');
-    channel.disconnect();
+    channel.close();
     Channel.unlink(name);
   }
 }

@@ -24,7 +24,7 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_INVALID_ARG_VALUE'
   | 'ERR_SHMKIT_NOT_OWNER'
   | 'ERR_SHMKIT_DEADLOCK'
-  | 'ERR_SHMKIT_CHANNEL_CLOSED'
+  | 'ERR_SHMKIT_CHANNEL_ENDED'
   | 'ERR_SHMKIT_MESSAGE_TOO_LARGE'
   | 'ERR_SHMKIT_CORRUPT_CHANNEL'
   | 'ERR_SHMKIT_CHANNEL_BUSY'
@@ -191,13 +191,13 @@ export class BarrierBrokenError extends ShmkitError {
 }
 brand(BarrierBrokenError);
 
-/** send on a closed channel, or receive on one that is closed and drained. */
-export class ChannelClosedError extends ShmkitError {
-  constructor(message = 'the channel is closed') {
-    super('ERR_SHMKIT_CHANNEL_CLOSED', message);
+/** send on an ended channel (see end()), or receive on one that has ended and is drained. */
+export class ChannelEndedError extends ShmkitError {
+  constructor(message = 'the channel has ended') {
+    super('ERR_SHMKIT_CHANNEL_ENDED', message);
   }
 }
-brand(ChannelClosedError);
+brand(ChannelEndedError);
 
 /** A message larger than the largest record the ring (or heap) can take; names the limit. */
 export class MessageTooLargeError extends ShmkitError {

@@ -455,8 +455,7 @@ export class Namespace {
   close(): void {
     for (const ref of this.handles.splice(0)) {
       const handle = ref.deref();
-      if (handle && 'disconnect' in handle) handle.disconnect();
-      else handle?.close();
+      handle?.close();
     }
     this.section.close();
   }
@@ -507,8 +506,8 @@ function sameCacheLimits(name: string, options: CacheOptions, cache: Cache): voi
   sameOption('cache', name, 'ttl', options.ttl === Infinity ? undefined : options.ttl, stats.ttl || undefined);
 }
 
-/** What Namespace.close() lets go of: channels and broadcasts disconnect, barriers leave. */
-type Closable = { disconnect(): void } | { close(): void };
+/** What Namespace.close() lets go of: channels and broadcasts close their handles, barriers leave. */
+type Closable = { close(): void };
 
 export interface NamespaceInspection {
   name: string;

@@ -24,8 +24,8 @@ async function main() {
       else input.readIntoSync(buffer, wait);
       if (!output.tryWrite(buffer)) output.writeSync(buffer, WAIT);
     }
-    input.disconnect();
-    output.disconnect();
+    input.close();
+    output.close();
     return {};
   }
   if (role === 'objects') {
@@ -36,7 +36,7 @@ async function main() {
       const value = objects[i & 63];
       if (!channel.trySend(value)) channel.sendSync(value, WAIT);
     }
-    channel.disconnect();
+    channel.close();
     return {};
   }
   if (role === 'garbage-producer' || role === 'garbage-consumer') {
@@ -58,8 +58,8 @@ async function main() {
     const elapsed = performance.now() - started;
     await new Promise((resolve) => setImmediate(resolve)); // let the observer deliver
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
-    observer.disconnect();
-    channel.disconnect();
+    observer.close();
+    channel.close();
     return { gcs, heapGrowth, elapsed };
   }
   throw new Error(`unknown role ${role}`);

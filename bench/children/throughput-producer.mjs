@@ -29,7 +29,7 @@ async function run() {
       sent += 64;
     }
     channel.writeSync(new Uint8Array(0), WAIT);
-    channel.disconnect();
+    channel.close();
     return sent;
   }
   if (transport === 'ipc-json' || transport === 'ipc-advanced') {

@@ -42,7 +42,7 @@ async function objectsThroughChannel(count) {
     await producer.exit();
     return { opsPerSec: count / (elapsed / 1000) };
   } finally {
-    channel.disconnect();
+    channel.close();
     Channel.unlink(n.a);
     lineup.close();
     lineup.unlink();
@@ -73,7 +73,7 @@ async function roundTrip(mode, rounds, warmup) {
     await peer.exit();
     return summarize(histogram);
   } finally {
-    for (const channel of [ping, pong]) channel.disconnect();
+    for (const channel of [ping, pong]) channel.close();
     for (const name of [n.a, n.b]) Channel.unlink(name);
     lineup.close();
     lineup.unlink();
@@ -94,7 +94,7 @@ async function garbage(count) {
     await Promise.all([producer.exit(), consumer.exit()]);
     return { producer: sent, consumer: received };
   } finally {
-    channel.disconnect();
+    channel.close();
     Channel.unlink(n.a);
     lineup.close();
     lineup.unlink();

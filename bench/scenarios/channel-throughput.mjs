@@ -38,7 +38,7 @@ async function shmkit(size, seconds) {
     await producer.exit();
     return rate(count - 1, (count - 1) * size, elapsed);
   } finally {
-    channel.disconnect();
+    channel.close();
     Channel.unlink(name);
     lineup.close();
     lineup.unlink();

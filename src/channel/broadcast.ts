@@ -3,7 +3,7 @@
  * waits; a reader that falls behind by more than the capacity loses the oldest messages and
  * is told how many (`lost`). Layout and the lapping check: src/layout/broadcast.ts.
  */
-import { ChannelClosedError, CorruptChannelError, IncompatibleSectionError, InvalidArgTypeError, MessageTooLargeError } from '../errors.js';
+import { ChannelEndedError, CorruptChannelError, IncompatibleSectionError, InvalidArgTypeError, MessageTooLargeError } from '../errors.js';
 import {
   BROADCAST_CAPACITY_OFFSET,
   BROADCAST_DATA_SIGNAL_OFFSET,
@@ -147,7 +147,8 @@ export class Broadcast<T = unknown> implements Disposable {
     }
   }
 
-  get closed(): boolean {
+  /** True once end() was called by the writer: readers drain, then get ChannelEndedError. */
+  get ended(): boolean {
     return (Atomics.load(this.header, FLAGS) & 1) !== 0;
   }
 
@@ -161,7 +162,7 @@ export class Broadcast<T = unknown> implements Disposable {
   publishBytes(payload: Uint8Array): void {
     if (!(payload instanceof Uint8Array)) throw new InvalidArgTypeError('Broadcast.publishBytes takes a Uint8Array (or Buffer); publish() encodes other values');
     assertOpen(this.waiter, 'broadcast');
-    if (this.closed) throw new ChannelClosedError('the broadcast is closed');
+    if (this.ended) throw new ChannelEndedError('the broadcast has ended');
     if (!this.writing) {
       this.writerSlot.take();
       this.writing = true;
@@ -194,8 +195,8 @@ export class Broadcast<T = unknown> implements Disposable {
     }
   }
 
-  /** Ends the broadcast: readers drain what they can, then get ChannelClosedError. */
-  close(): void {
+  /** Ends the broadcast for everyone: readers drain what they can, then get ChannelEndedError. */
+  end(): void {
     Atomics.or(this.header, FLAGS, 1);
     Atomics.add(this.header, DATA_SIGNAL, 1);
     this.waiter.notify(this.signalOffset, 0x7fff_ffff);
@@ -208,7 +209,7 @@ export class Broadcast<T = unknown> implements Disposable {
     assertOpen(this.waiter, 'broadcast');
     const length = this.readNext();
     if (length < 0) {
-      if (this.closed && this.readNext() < 0) throw new ChannelClosedError('the broadcast is closed');
+      if (this.ended && this.readNext() < 0) throw new ChannelEndedError('the broadcast has ended');
       return undefined;
     }
     return { value: this.codec.decode(this.scratch.subarray(0, length)) as T, lost: this.lastLost };
@@ -301,14 +302,17 @@ export class Broadcast<T = unknown> implements Disposable {
     return behind > this.capacity || behind < 0;
   }
 
-  /** Lets go of this handle: the writer slot, if it held it, and a standalone broadcast's mapping. */
-  disconnect(): void {
+  /**
+   * Lets go of this process's handle: the writer slot, if it held it, and a standalone
+   * broadcast's mapping. The broadcast goes on for the others (end() ends it for everyone).
+   */
+  close(): void {
     this.writing = false;
     this.writerSlot.release();
     this.section?.close();
   }
 
   [Symbol.dispose](): void {
-    this.disconnect();
+    this.close();
   }
 }

@@ -1,13 +1,13 @@
 /**
  * Channel: a ring plus a codec plus waiting. send waits for space, receive for a message,
  * both spin briefly and then park (sync or async), and producers ring only when a consumer
- * is parked. close() ends the stream: receivers drain what is there, then get
- * ChannelClosedError (and `for await` ends).
+ * is parked. end() ends the stream for everyone: receivers drain what is there, then get
+ * ChannelEndedError (and `for await` ends); close() lets go of this handle only.
  *
  * Standalone on its own section (Channel.create / open), or on any memory with a Waiter
  * (Channel.initialize + new Channel), such as a SharedArrayBuffer between worker threads.
  */
-import { ChannelClosedError, CorruptChannelError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
+import { ChannelEndedError, CorruptChannelError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
 import { RECORD_HEAP, RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
 import { Section } from '../section/section.js';
 import {
@@ -93,7 +93,7 @@ export interface ChannelOpenOptions {
 export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   readonly ring: RingBase;
   readonly kind: RingKind;
-  /** The section this channel owns (standalone channels), closed by disconnect(). */
+  /** The section this channel owns (standalone channels), let go of by close(). */
   readonly section: Section | undefined;
   private readonly codec: Codec;
   private readonly dataSignal: number;
@@ -171,8 +171,9 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     }
   }
 
-  get closed(): boolean {
-    return this.ring.closed;
+  /** True once end() was called by any process: no more sends; receivers drain, then finish. */
+  get ended(): boolean {
+    return this.ring.ended;
   }
 
   /** Throws SectionClosedError once the memory under this channel is gone (see assertOpen). */
@@ -218,7 +219,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   tryReceive(): { value: T } | undefined {
     const length = this.open().tryRead();
     if (length < 0) {
-      if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
+      if (this.ring.ended && this.ring.tryRead() < 0) throw new ChannelEndedError();
       return undefined;
     }
     return { value: this.decodeAndRelease(length) };
@@ -243,7 +244,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
         try {
           value = await this.receive();
         } catch (error) {
-          if (error instanceof ChannelClosedError) return;
+          if (error instanceof ChannelEndedError) return;
           throw error;
         }
         yield value;
@@ -298,7 +299,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   /** Copies `bytes` in as one message; false if full. Allocates nothing. */
   tryWrite(bytes: Uint8Array): boolean {
     checkBytes(bytes);
-    if (this.open().closed) throw new ChannelClosedError();
+    if (this.open().ended) throw new ChannelEndedError();
     if (bytes.length > this.ring.maxPayload) {
       const handle = this.storeLarge(bytes);
       let sent = false;
@@ -314,7 +315,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Writes one record of `type`, for the waiting loops. */
   private tryWriteRecord(bytes: Uint8Array, type: number): boolean {
-    if (this.open().closed) throw new ChannelClosedError();
+    if (this.open().ended) throw new ChannelEndedError();
     return this.ring.tryWrite(bytes, type);
   }
 
@@ -385,7 +386,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   tryRead(): Uint8Array | undefined {
     const length = this.open().tryRead();
     if (length < 0) {
-      if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
+      if (this.ring.ended && this.ring.tryRead() < 0) throw new ChannelEndedError();
       return undefined;
     }
     return this.copyAndRelease(length);
@@ -396,7 +397,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     checkBytes(target);
     const length = this.open().tryRead();
     if (length >= 0) return this.copyInto(target, length);
-    if (this.ring.closed && this.ring.tryRead() < 0) throw new ChannelClosedError();
+    if (this.ring.ended && this.ring.tryRead() < 0) throw new ChannelEndedError();
     return -1;
   }
 
@@ -467,7 +468,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    * then commit(). Returns undefined if the ring is full (nothing reserved).
    */
   claim(length: number): Uint8Array | undefined {
-    if (this.open().closed) throw new ChannelClosedError();
+    if (this.open().ended) throw new ChannelEndedError();
     if (this.claimed >= 0) throw new InvalidArgValueError('claim() twice: commit() or cancel() the pending claim first');
     const at = this.ring.tryClaim(length);
     if (at < 0) return undefined;
@@ -505,7 +506,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return Atomics.load(this.ring.header, SPACE_SIGNAL);
   }
 
-  /** Returns the length of a record now readable, or throws (closed, timeout, abort). */
+  /** Returns the length of a record now readable, or throws (ended, timeout, abort). */
   private async awaitRecord(wait: ParsedWait, what: string, byTime: boolean): Promise<number> {
     const ring = this.ring;
     let slice = FIRST_PARK_SLICE_MS;
@@ -596,10 +597,10 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   private readOrThrowIfClosed(): number {
     const length = this.open().tryRead();
-    if (length < 0 && this.ring.closed) {
+    if (length < 0 && this.ring.ended) {
       const last = this.ring.tryRead(); // a record published just before the close
       if (last >= 0) return last;
-      throw new ChannelClosedError();
+      throw new ChannelEndedError();
     }
     return length;
   }
@@ -613,21 +614,22 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   // ---------------------------------------------------------------- lifetime
 
-  /** Ends the stream for everyone: no more sends; receivers drain, then end. */
-  close(): void {
-    this.ring.close();
+  /** Ends the stream for everyone: no more sends; receivers drain, then finish. */
+  end(): void {
+    this.ring.end();
   }
 
   /**
    * Lets go of this handle: its consumer or producer slot (so another handle may take it) and,
-   * for standalone channels, this process's mapping. The channel stays for others.
+   * for standalone channels, this process's mapping. The channel stays for others (end()
+   * ends it for everyone).
    */
-  disconnect(): void {
+  close(): void {
     this.ring.detach();
     this.section?.close();
   }
 
   [Symbol.dispose](): void {
-    this.disconnect();
+    this.close();
   }
 }

@@ -75,7 +75,7 @@ function describe(value: unknown): string {
 
 /**
  * Rings whose handle consumes (or produces, SPSC) in this thread. A consumer publishes its
- * head in batches; one that ends without disconnect() would leave what it read unpublished,
+ * head in batches; one that ends without close() would leave what it read unpublished,
  * and the next consumer would get it again. On this thread's exit each one is detached
  * (head published, slots given back). A crash still re-delivers: at-least-once.
  */
@@ -154,12 +154,13 @@ export abstract class RingBase {
     this.words = new Int32Array(buffer, byteOffset + RING_HEADER_LENGTH, capacity >> 2);
   }
 
-  get closed(): boolean {
+  /** True once end() was called by any process: no more sends; receivers drain. */
+  get ended(): boolean {
     return (Atomics.load(this.header, CLOSED) & RING_FLAG_CLOSED) !== 0;
   }
 
-  /** Marks the ring closed and wakes everyone parked on it. */
-  close(): void {
+  /** Ends the stream for everyone and wakes everyone parked on it. */
+  end(): void {
     Atomics.or(this.header, CLOSED, RING_FLAG_CLOSED);
     Atomics.add(this.header, DATA_SIGNAL, 1);
     Atomics.add(this.header, SPACE_SIGNAL, 1);

@@ -79,7 +79,7 @@ export class RingSlot {
         if (this.waiter.isAlive(pid, ownerHash(holder))) {
           const who = holder === this.owner ? 'another handle in this process or thread' : `process or thread ${pid}`;
           throw new ChannelBusyError(
-            `${this.what} already has a live ${this.role} (${who}): ${this.instead}; or disconnect() the other handle first (close() would end the stream for everyone)`,
+            `${this.what} already has a live ${this.role} (${who}): ${this.instead}; or close() the other handle first`,
           );
         }
       }

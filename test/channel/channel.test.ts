@@ -3,7 +3,7 @@ import {
   AbortError,
   Broadcast,
   Channel,
-  ChannelClosedError,
+  ChannelEndedError,
   Mailbox,
   MessageTooLargeError,
   NotOwnerError,
@@ -60,14 +60,14 @@ describe.each(['spsc', 'mpsc', 'mpmc'] as const)('Channel (%s) on a SharedArrayB
     await expect(pending).rejects.toThrow(AbortError);
     tx.trySend('a');
     tx.trySend('b');
-    tx.close();
-    expect(() => tx.trySend('c')).toThrow(ChannelClosedError);
-    await expect(tx.send('c')).rejects.toThrow(ChannelClosedError);
+    tx.end();
+    expect(() => tx.trySend('c')).toThrow(ChannelEndedError);
+    await expect(tx.send('c')).rejects.toThrow(ChannelEndedError);
     const seen: unknown[] = [];
     for await (const value of rx) seen.push(value);
     expect(seen).toEqual(['a', 'b']);
-    await expect(rx.receive()).rejects.toThrow(ChannelClosedError);
-    expect(() => rx.tryReceive()).toThrow(ChannelClosedError);
+    await expect(rx.receive()).rejects.toThrow(ChannelEndedError);
+    expect(() => rx.tryReceive()).toThrow(ChannelEndedError);
   });
 
   it('a parked receiver is woken by a send from another async context', async () => {
@@ -190,8 +190,8 @@ describe('Broadcast', () => {
     }
     expect(expected).toBe(200);
     expect(slow.lost).toBe(first.lost);
-    writer.close();
-    expect(() => slow.tryReceive()).toThrow(ChannelClosedError);
+    writer.end();
+    expect(() => slow.tryReceive()).toThrow(ChannelEndedError);
   });
 
   it('across sections: a reader opened later sees only what comes next', async () => {

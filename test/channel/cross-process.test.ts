@@ -103,7 +103,7 @@ describe('channels across processes', { timeout: 300_000 }, () => {
       );
       expect(results[1]!.checked).toBeGreaterThan(count * 100);
     } finally {
-      channel.disconnect();
+      channel.close();
     }
   });
 
@@ -120,7 +120,7 @@ describe('channels across processes', { timeout: 300_000 }, () => {
       expect(results[4]).toMatchObject({ received: 1_000_000, checksum: expectedChecksum(4, perProducer) });
       expectNothingRecovered(results);
     } finally {
-      channel.disconnect();
+      channel.close();
     }
   });
 
@@ -138,7 +138,7 @@ describe('channels across processes', { timeout: 300_000 }, () => {
         await Promise.all(all.map((peer) => peer.child.message(20_000)));
         for (const peer of all) peer.child.process.send('go');
         const produced = await settle(producers, 240_000);
-        channel.close(); // consumers drain, then end (also when a producer failed: hear them out)
+        channel.end(); // consumers drain, then end (also when a producer failed: hear them out)
         const consumed = await settle(consumers, 240_000);
         throwIfAnyFailed(consumed, produced);
         await Promise.all(all.map((peer) => peer.child.exit(20_000)));
@@ -152,7 +152,7 @@ describe('channels across processes', { timeout: 300_000 }, () => {
         for (const peer of all) peer.child.kill('SIGKILL');
       }
     } finally {
-      channel.disconnect();
+      channel.close();
     }
   });
 
@@ -181,13 +181,13 @@ describe('channels across processes', { timeout: 300_000 }, () => {
           for (const peer of [first, second, sender]) peer.child.kill('SIGKILL');
         }
       } finally {
-        channel.disconnect();
+        channel.close();
       }
     });
   }
 });
 
-describe('a consumer that exits without disconnect()', () => {
+describe('a consumer that exits without close()', () => {
   for (const kind of ['spsc', 'mpsc'] as const) {
     for (const how of ['readSync', 'for-await'] as const) {
       it(`${kind}, ${how}: the next consumer gets exactly the messages it did not take (no duplicates)`, async () => {
@@ -202,7 +202,7 @@ describe('a consumer that exits without disconnect()', () => {
           for (let message = channel.tryRead(); message; message = channel.tryRead()) rest.push(new Uint32Array(message.buffer)[0]!);
           expect(rest).toEqual(Array.from({ length: 500 }, (_, i) => 500 + i));
         } finally {
-          channel.disconnect();
+          channel.close();
         }
       });
     }

@@ -66,14 +66,14 @@ describe('one consumer for spsc and mpsc, one producer for spsc', () => {
       }).toThrow(ChannelBusyError);
     });
 
-    it(`${kind}: disconnect() gives the consumer slot back to the next handle`, () => {
+    it(`${kind}: close() gives the consumer slot back to the next handle`, () => {
       const { open } = ringFor(kind);
       const producer = open(1);
       const first = open(2);
       producer.trySend(bytes(1));
       producer.trySend(bytes(2));
       expect(first.tryRead()).toEqual(bytes(1));
-      first.disconnect();
+      first.close();
       expect(open(3).tryRead()).toEqual(bytes(2));
     });
 
@@ -178,7 +178,7 @@ describe('broadcast: one writer', () => {
     return { sab, world, open: (pid: number) => new Broadcast<Uint8Array>(sab, 0, world.process(pid), { codec: 'raw' }) };
   }
 
-  it('a second live writer gets ChannelBusyError; after the first dies or disconnects, a successor writes on', () => {
+  it('a second live writer gets ChannelBusyError; after the first dies or closes its handle, a successor writes on', () => {
     const { world, open } = broadcastFor();
     const reader = open(1);
     const first = open(2);
@@ -188,7 +188,7 @@ describe('broadcast: one writer', () => {
     world.kill(2);
     const second = open(3);
     second.publishBytes(bytes(3));
-    second.disconnect();
+    second.close();
     open(4).publishBytes(bytes(4));
     expect([reader.tryReceive(), reader.tryReceive(), reader.tryReceive(), reader.tryReceive()].map((m) => m?.value[0])).toEqual([1, 3, 4, undefined]);
   });
@@ -226,12 +226,12 @@ describe('claims and reads used out of order', () => {
       expect(consumer.tryRead()).toEqual(bytes(4));
     });
 
-    it(`${kind}: commit() after disconnect() is refused and leaves the ring whole`, () => {
+    it(`${kind}: commit() after close() is refused and leaves the ring whole`, () => {
       const { open } = ringFor(kind);
       const producer = open(1);
       const consumer = open(2);
       producer.claim(4)!.set(bytes(5));
-      producer.disconnect();
+      producer.close();
       expect(() => producer.ring.commit()).toThrow(expect.objectContaining({ code: 'ERR_SHMKIT_INVALID_ARG_VALUE' }));
       expect(consumer.tryRead()).toBeUndefined();
       const next = open(3);
@@ -260,7 +260,7 @@ describe('claims and reads used out of order', () => {
     }
   });
 
-  it('mpmc: a consumer whose read was too big for its buffer after a wrap, then disconnect(), never moves the head backwards', () => {
+  it('mpmc: a consumer whose read was too big for its buffer after a wrap, then close(), never moves the head backwards', () => {
     const { open } = ringFor('mpmc');
     const producer = open(1);
     const a = open(2);
@@ -282,7 +282,7 @@ describe('claims and reads used out of order', () => {
     producer.trySend(bytes(21)); // two unread messages
     const head = () => new Int32Array(b.ring.buffer, RING_HEAD_OFFSET, 1)[0]!;
     const before = head();
-    a.disconnect();
+    a.close();
     expect(head()).toBe(before); // never backwards
     expect([b.tryRead(), b.tryRead(), b.tryRead()]).toEqual([bytes(20), bytes(21), undefined]);
   });

@@ -36,7 +36,7 @@ describe('broadcast across processes', () => {
       expect(slow!.lost).toBeGreaterThan(0); // it was lapped, and told
     } finally {
       for (const child of all) child.kill('SIGKILL');
-      broadcast.disconnect();
+      broadcast.close();
     }
   });
 });
