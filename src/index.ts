@@ -37,6 +37,7 @@ export {
   type BroadcastMessage,
   type ChannelCreateOptions,
   type ChannelOpenOptions,
+  type MessageHandler,
   type MailboxCreateOptions,
   type RingKind,
 } from './channel/index.js';

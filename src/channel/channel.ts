@@ -21,12 +21,16 @@ import {
   type WaitOptionsArg,
 } from '../sync/wait-options.js';
 import { assertOpen, type Waiter } from '../sync/waiter.js';
-import { validateKnownKeys, validateObject } from '../validate.js';
+import { validateInteger, validateKnownKeys, validateObject } from '../validate.js';
 import { encodeValue, resolveCodec, type Codec, type CodecOption } from '../codec/index.js';
-import { CONSUMERS_PARKED, DATA_SIGNAL, initializeRing, PRODUCERS_PARKED, SPACE_SIGNAL, validateCapacity, type RingBase } from './ring-base.js';
+import { initializeRing, validateCapacity, type RingBase } from './ring-base.js';
 import { attachRing, ringKindCode, ringKindName, type RingKind } from './ring-kind.js';
 
 export const DEFAULT_CAPACITY = 1 << 20;
+/** readMany copies messages up to this size into shared chunks of COPY_CHUNK_LENGTH bytes. */
+const SHARED_COPY_LIMIT = 1024;
+const FIRST_COPY_CHUNK_LENGTH = 4 * 1024;
+const COPY_CHUNK_LENGTH = 64 * 1024;
 
 /**
  * Where a channel in a namespace puts messages larger than a ring record: the namespace
@@ -69,6 +73,53 @@ function checkBytes(bytes: unknown): void {
   if (!(bytes instanceof Uint8Array)) {
     const got = bytes === null ? 'null' : typeof bytes === 'object' ? (bytes.constructor?.name ?? 'an object') : typeof bytes;
     throw new InvalidArgTypeError(`a raw message must be a Uint8Array (or Buffer), got ${got}; send() encodes other values`);
+  }
+}
+
+
+/** Receives one message in place: `bytes[offset, offset + length)`, valid during the call only. */
+export type MessageHandler = (bytes: Uint8Array, offset: number, length: number) => void;
+
+function checkHandler(handler: unknown): void {
+  if (typeof handler !== 'function') throw new InvalidArgTypeError(`the handler must be a function, got ${typeof handler}`);
+}
+
+function checkMax(max: number): number {
+  if (max === Infinity) return max;
+  return validateInteger(max, 'max', 1, 2 ** 31 - 1);
+}
+
+/**
+ * Encoded values of one sendMany, back to back in one growing buffer: the codec reuses its
+ * output buffer, and every value is encoded before any is sent (a refused value sends none).
+ */
+class EncodedBatch {
+  private bytes = new Uint8Array(4096);
+  private readonly ends: number[] = [];
+  private used = 0;
+  count = 0;
+
+  reset(): void {
+    this.used = 0;
+    this.count = 0;
+    this.ends.length = 0;
+  }
+
+  add(encoded: Uint8Array): void {
+    const end = this.used + encoded.length;
+    if (end > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(end, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    this.bytes.set(encoded, this.used);
+    this.used = end;
+    this.ends.push(end);
+    this.count++;
+  }
+
+  message(index: number): Uint8Array {
+    return this.bytes.subarray(index === 0 ? 0 : this.ends[index - 1]!, this.ends[index]!);
   }
 }
 
@@ -217,43 +268,78 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** The next message, or undefined if none is there now. */
   tryReceive(): { value: T } | undefined {
+    this.throwDeferred();
     const length = this.open().tryRead();
     if (length < 0) {
-      if (this.ring.ended && this.ring.tryRead() < 0) throw new ChannelEndedError();
+      if (this.endedAndDrained()) throw new ChannelEndedError();
       return undefined;
     }
     return { value: this.decodeAndRelease(length) };
   }
 
   async receive(options?: WaitOptionsArg): Promise<T> {
+    this.throwDeferred();
     const length = this.open().tryRead();
     if (length >= 0) return this.decodeAndRelease(length);
     return this.decodeAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.receive'), 'Channel.receive', spinsByTime(options)));
   }
 
   receiveSync(options?: WaitOptionsArg): T {
+    this.throwDeferred();
     const length = this.open().tryRead();
     if (length >= 0) return this.decodeAndRelease(length);
     return this.decodeAndRelease(this.awaitRecordSync(parseWaitOptions(options, 'Channel.receiveSync'), 'Channel.receiveSync', spinsByTime(options)));
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    try {
-      for (;;) {
-        let value: T;
-        try {
-          value = await this.receive();
-        } catch (error) {
-          if (error instanceof ChannelEndedError) return;
-          throw error;
-        }
-        yield value;
+  /** `for await (const v of channel)`: every message until the channel has ended and is drained. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this.iterate();
+  }
+
+  /**
+   * The messages as an async iterator, like `for await (const v of channel)`, with options:
+   * `timeout` bounds the wait for each message (TimeoutError), `signal` stops the loop
+   * (AbortError). The loop finishes once the channel has ended and is drained.
+   *
+   * A message already in the ring is handed over without waiting for an event-loop turn (one
+   * resolved promise per message, no macrotask), so draining a full ring runs at sync speed.
+   */
+  iterate(options?: WaitOptionsArg): AsyncIterableIterator<T> {
+    if (options !== undefined) parseWaitOptions(options, 'Channel.iterate'); // bad options throw here, not at the first wait
+    let finished = false;
+    const finish = (): IteratorResult<T> => {
+      if (!finished) {
+        finished = true;
+        // A loop left early (break, return, throw): what it took is consumed for good, so a
+        // consumer after it does not get it again.
+        if (!this.waiter.closed) this.ring.flushConsumed();
       }
-    } finally {
-      // A loop left early (break, return, throw): what it took is consumed for good, so a
-      // consumer after it does not get it again.
-      if (!this.waiter.closed) this.ring.flushConsumed();
-    }
+      return { done: true, value: undefined };
+    };
+    const iterator: AsyncIterableIterator<T> = {
+      next: (): Promise<IteratorResult<T>> => {
+        if (finished) return Promise.resolve({ done: true, value: undefined });
+        try {
+          this.throwDeferred();
+          const length = this.open().tryRead();
+          if (length >= 0) return Promise.resolve({ done: false, value: this.decodeAndRelease(length) });
+        } catch (error) {
+          finish();
+          return Promise.reject(error);
+        }
+        return this.receive(options).then(
+          (value): IteratorResult<T> => ({ done: false, value }),
+          (error: unknown): IteratorResult<T> => {
+            finish();
+            if (error instanceof ChannelEndedError) return { done: true, value: undefined };
+            throw error;
+          },
+        );
+      },
+      return: (): Promise<IteratorResult<T>> => Promise.resolve(finish()),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   private decodeAndRelease(length: number): T {
@@ -292,6 +378,293 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     this.handleView.setUint32(0, offset, true);
     this.handleView.setUint32(4, bytes.length, true);
     return this.handle;
+  }
+
+  // ---------------------------------------------------------------- batches
+
+  /**
+   * Sends as many of `values` as fit now, in order, without waiting; returns how many were
+   * sent. Every value is encoded before any is sent: one that cannot be encoded throws
+   * UnserializableValueError and nothing is sent. SPSC stores its tail once and wakes the
+   * receiver at most once for the whole batch.
+   */
+  trySendMany(values: readonly T[]): number {
+    return this.writeBatchNow(this.encodeBatch(values, this.scratchBatch), 0);
+  }
+
+  /** Sends every value in order, waiting for space as needed (async). All are encoded first. */
+  async sendMany(values: readonly T[], options?: WaitOptionsArg): Promise<void> {
+    const batch = this.encodeBatch(values, new EncodedBatch()); // its own buffer: it lives across waits
+    for (let next = this.writeBatchNow(batch, 0); next < batch.count; next = this.writeBatchNow(batch, next + 1)) {
+      await this.write(batch.message(next), options);
+    }
+  }
+
+  /** sendMany, blocking this thread while the ring is full (for workers). */
+  sendManySync(values: readonly T[], options?: WaitOptionsArg): void {
+    const batch = this.encodeBatch(values, this.scratchBatch);
+    for (let next = this.writeBatchNow(batch, 0); next < batch.count; next = this.writeBatchNow(batch, next + 1)) {
+      this.writeSync(batch.message(next), options);
+    }
+  }
+
+  /**
+   * Every message there now, up to `max` (default: all), decoded; an empty array if none.
+   * ChannelEndedError once the channel has ended and is drained (where `for await` finishes).
+   */
+  tryReceiveMany(max = Infinity): T[] {
+    const values: T[] = [];
+    this.takeValues(values, checkMax(max));
+    if (values.length === 0 && this.endedAndDrained()) throw new ChannelEndedError();
+    return values;
+  }
+
+  /** Waits for at least one message, then returns every message there, up to `max`. */
+  async receiveMany(max = Infinity, options?: WaitOptionsArg): Promise<T[]> {
+    const values: T[] = [];
+    this.takeValues(values, checkMax(max));
+    if (values.length > 0) return values;
+    values.push(await this.receive(options));
+    this.takeValues(values, max);
+    return values;
+  }
+
+  /** receiveMany, blocking this thread while the channel is empty (for workers). */
+  receiveManySync(max = Infinity, options?: WaitOptionsArg): T[] {
+    const values: T[] = [];
+    this.takeValues(values, checkMax(max));
+    if (values.length > 0) return values;
+    values.push(this.receiveSync(options));
+    this.takeValues(values, max);
+    return values;
+  }
+
+  /** Raw bytes: writes as many of `messages` as fit now, in order; returns how many. */
+  tryWriteMany(messages: readonly Uint8Array[]): number {
+    this.checkMessages(messages);
+    return this.writeMessagesNow(messages, 0);
+  }
+
+  /** Raw bytes: writes every message in order, waiting for space as needed. */
+  async writeMany(messages: readonly Uint8Array[], options?: WaitOptionsArg): Promise<void> {
+    this.checkMessages(messages);
+    for (let next = this.writeMessagesNow(messages, 0); next < messages.length; next = this.writeMessagesNow(messages, next + 1)) {
+      await this.write(messages[next]!, options);
+    }
+  }
+
+  /** writeMany, blocking this thread while the ring is full. */
+  writeManySync(messages: readonly Uint8Array[], options?: WaitOptionsArg): void {
+    this.checkMessages(messages);
+    for (let next = this.writeMessagesNow(messages, 0); next < messages.length; next = this.writeMessagesNow(messages, next + 1)) {
+      this.writeSync(messages[next]!, options);
+    }
+  }
+
+  /** Raw bytes: copies of every message there now, up to `max`; ChannelEndedError as tryReceiveMany. */
+  tryReadMany(max = Infinity): Uint8Array[] {
+    const messages: Uint8Array[] = [];
+    this.takeMessages(messages, checkMax(max));
+    if (messages.length === 0 && this.endedAndDrained()) throw new ChannelEndedError();
+    return messages;
+  }
+
+  /** Raw bytes: waits for at least one message, then returns every message there, up to `max`. */
+  async readMany(max = Infinity, options?: WaitOptionsArg): Promise<Uint8Array[]> {
+    const messages: Uint8Array[] = [];
+    this.takeMessages(messages, checkMax(max));
+    if (messages.length > 0) return messages;
+    messages.push(await this.read(options));
+    this.takeMessages(messages, max);
+    return messages;
+  }
+
+  /** readMany, blocking this thread while the channel is empty. */
+  readManySync(max = Infinity, options?: WaitOptionsArg): Uint8Array[] {
+    const messages: Uint8Array[] = [];
+    this.takeMessages(messages, checkMax(max));
+    if (messages.length > 0) return messages;
+    messages.push(this.readSync(options));
+    this.takeMessages(messages, max);
+    return messages;
+  }
+
+  private readonly scratchBatch = new EncodedBatch();
+  /** A decode failure met after some messages of a batch were taken: thrown by the next call. */
+  private deferred: Error | undefined;
+
+  private throwDeferred(): void {
+    const error = this.deferred;
+    if (error) {
+      this.deferred = undefined;
+      throw error;
+    }
+  }
+
+  private encodeBatch(values: readonly T[], batch: EncodedBatch): EncodedBatch {
+    if (!Array.isArray(values)) throw new InvalidArgTypeError(`sendMany takes an array of values, got ${typeof values}`);
+    this.open();
+    batch.reset();
+    for (const value of values) batch.add(this.checkFits(encodeValue(this.codec, value)));
+    return batch;
+  }
+
+  /** A message this channel can never take is refused before any of its batch is sent. */
+  private checkFits(bytes: Uint8Array): Uint8Array {
+    if (bytes.length > this.ring.maxPayload && !this.large) throw new MessageTooLargeError(bytes.length, this.ring.maxPayload);
+    return bytes;
+  }
+
+  /** Writes from `first` on until a message does not fit; returns its index (count: all written). */
+  private writeBatchNow(batch: EncodedBatch, first: number): number {
+    const ring = this.open();
+    ring.holdProduced();
+    let next = first;
+    try {
+      while (next < batch.count && this.tryWrite(batch.message(next))) next++;
+    } finally {
+      ring.flushProduced(); // also before the caller waits for space: the receiver must see the batch
+    }
+    return next;
+  }
+
+  private writeMessagesNow(messages: readonly Uint8Array[], first: number): number {
+    const ring = this.open();
+    ring.holdProduced();
+    let next = first;
+    try {
+      while (next < messages.length && this.tryWrite(messages[next]!)) next++;
+    } finally {
+      ring.flushProduced();
+    }
+    return next;
+  }
+
+  /** Decodes what is there into `values`, up to `max` in all; a failure after the first is deferred. */
+  private takeValues(values: T[], max: number): void {
+    this.throwDeferred();
+    const ring = this.open();
+    while (values.length < max) {
+      const length = ring.tryRead();
+      if (length < 0) return;
+      try {
+        values.push(this.decodeAndRelease(length));
+      } catch (error) {
+        if (values.length === 0) throw error;
+        this.deferred = error as Error; // the values taken so far are the caller's; it hears of this next
+        return;
+      }
+    }
+  }
+
+  /**
+   * Copies what is there into `messages`, up to `max` in all. Small messages share one buffer
+   * per call (a view each): an ArrayBuffer per message made readMany of a full ring spend most
+   * of its time in the garbage collector.
+   */
+  private takeMessages(messages: Uint8Array[], max: number): void {
+    const ring = this.open();
+    let chunk: Uint8Array | undefined;
+    let chunkWords: Int32Array | undefined;
+    let used = 0;
+    while (messages.length < max) {
+      const length = ring.tryRead();
+      if (length < 0) return;
+      if (length > SHARED_COPY_LIMIT || ring.readType === RECORD_HEAP) {
+        messages.push(this.copyAndRelease(length));
+        continue;
+      }
+      if (chunk === undefined || used + length > chunk.length) {
+        // 4 KiB first, doubling: a call that finds two messages does not pay for a big buffer
+        chunk = new Uint8Array(chunk === undefined ? FIRST_COPY_CHUNK_LENGTH : Math.min(chunk.length * 2, COPY_CHUNK_LENGTH));
+        chunkWords = new Int32Array(chunk.buffer);
+        used = 0;
+      }
+      ring.copyOutAt(chunk, chunkWords!, used, ring.readOffset, length);
+      const copy = new Uint8Array(chunk.buffer, used, length); // not subarray(): its species lookup costs more than the copy
+      ring.release();
+      used = (used + length + 7) & ~7; // the next copy starts word-aligned (copyOut copies words)
+      messages.push(copy);
+    }
+  }
+
+  private checkMessages(messages: readonly Uint8Array[]): void {
+    if (!Array.isArray(messages)) throw new InvalidArgTypeError(`writeMany takes an array of Uint8Array, got ${typeof messages}`);
+    for (const bytes of messages) {
+      checkBytes(bytes); // all or nothing: a bad one is refused before any is written
+      this.checkFits(bytes);
+    }
+  }
+
+  /** True once the channel has ended and nothing is left to read. */
+  private endedAndDrained(): boolean {
+    const ring = this.ring;
+    if (!ring.ended) return false;
+    if (ring.tryRead() < 0) return true;
+    ring.abandonRead(); // a record published just before the end: the next read takes it (MPMC: the lock goes back)
+    return false;
+  }
+
+  // ---------------------------------------------------------------- zero-copy reads
+
+  /**
+   * Hands every message there now, up to `max`, to `handler(bytes, offset, length)` without
+   * copying: the message is `bytes[offset, offset + length)`, valid only during the call (the
+   * ring reuses the space once it returns). Returns how many it handled; allocates nothing.
+   * A handler that throws has consumed its message; the error goes to the caller.
+   * ChannelEndedError once the channel has ended and is drained, as tryReceiveMany.
+   */
+  tryPoll(handler: MessageHandler, max = Infinity): number {
+    checkHandler(handler);
+    const handled = this.pollNow(handler, checkMax(max), 0);
+    if (handled === 0 && this.endedAndDrained()) throw new ChannelEndedError();
+    return handled;
+  }
+
+  /** tryPoll that first waits for at least one message (async); returns how many it handled. */
+  async poll(handler: MessageHandler, max = Infinity, options?: WaitOptionsArg): Promise<number> {
+    checkHandler(handler);
+    const handled = this.pollNow(handler, checkMax(max), 0);
+    if (handled > 0) return handled;
+    const length = await this.awaitRecord(parseWaitOptions(options, 'Channel.poll'), 'Channel.poll', spinsByTime(options));
+    this.handOver(handler, length);
+    return this.pollNow(handler, max, 1);
+  }
+
+  /** poll, blocking this thread while the channel is empty (for workers). */
+  pollSync(handler: MessageHandler, max = Infinity, options?: WaitOptionsArg): number {
+    checkHandler(handler);
+    const handled = this.pollNow(handler, checkMax(max), 0);
+    if (handled > 0) return handled;
+    const length = this.awaitRecordSync(parseWaitOptions(options, 'Channel.pollSync'), 'Channel.pollSync', spinsByTime(options));
+    this.handOver(handler, length);
+    return this.pollNow(handler, max, 1);
+  }
+
+  private pollNow(handler: MessageHandler, max: number, handled: number): number {
+    const ring = this.open();
+    while (handled < max) {
+      const length = ring.tryRead();
+      if (length < 0) break;
+      handled++;
+      this.handOver(handler, length);
+    }
+    return handled;
+  }
+
+  /** Calls the handler on the record tryRead returned, then consumes it (also if the handler throws). */
+  private handOver(handler: MessageHandler, length: number): void {
+    const ring = this.ring;
+    if (ring.readType === RECORD_HEAP) {
+      const bytes = this.takeLarge(length);
+      handler(bytes, 0, bytes.length);
+      return;
+    }
+    try {
+      handler(ring.plainBytes, ring.readOffset, length);
+    } finally {
+      ring.release();
+    }
   }
 
   // ---------------------------------------------------------------- raw bytes
@@ -345,7 +718,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
         if (this.tryWriteRecord(bytes, type)) return;
         await parkAsync(this.waiter, this.spaceSignal, signal, wait, 'Channel.send', slice);
       } finally {
-        Atomics.sub(this.ring.header, PRODUCERS_PARKED, 1);
+        this.ring.unparkProducer();
       }
       if (this.tryWriteRecord(bytes, type)) return;
       slice = Math.min(slice * 2, MAX_PARK_SLICE_MS);
@@ -377,7 +750,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
         if (this.tryWriteRecord(bytes, type)) return;
         parkSync(this.waiter, this.spaceSignal, signal, wait, 'Channel.sendSync', MAX_PARK_SLICE_MS);
       } finally {
-        Atomics.sub(this.ring.header, PRODUCERS_PARKED, 1);
+        this.ring.unparkProducer();
       }
     }
   }
@@ -386,7 +759,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   tryRead(): Uint8Array | undefined {
     const length = this.open().tryRead();
     if (length < 0) {
-      if (this.ring.ended && this.ring.tryRead() < 0) throw new ChannelEndedError();
+      if (this.endedAndDrained()) throw new ChannelEndedError();
       return undefined;
     }
     return this.copyAndRelease(length);
@@ -397,7 +770,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     checkBytes(target);
     const length = this.open().tryRead();
     if (length >= 0) return this.copyInto(target, length);
-    if (this.ring.ended && this.ring.tryRead() < 0) throw new ChannelEndedError();
+    if (this.endedAndDrained()) throw new ChannelEndedError();
     return -1;
   }
 
@@ -502,8 +875,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   // ---------------------------------------------------------------- waiting
 
   private parkForSpace(): number {
-    Atomics.add(this.ring.header, PRODUCERS_PARKED, 1);
-    return Atomics.load(this.ring.header, SPACE_SIGNAL);
+    return this.ring.parkProducer();
   }
 
   /** Returns the length of a record now readable, or throws (ended, timeout, abort). */
@@ -513,15 +885,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     for (;;) {
       const spun = this.spinRead(wait, byTime, true);
       if (spun >= 0) return spun;
-      Atomics.add(ring.header, CONSUMERS_PARKED, 1);
+      const signal = ring.parkConsumer();
       let result;
       try {
-        const signal = Atomics.load(ring.header, DATA_SIGNAL);
         const length = this.readOrThrowIfClosed();
         if (length >= 0) return length;
         result = await parkAsync(this.waiter, this.dataSignal, signal, wait, what, slice);
       } finally {
-        Atomics.sub(ring.header, CONSUMERS_PARKED, 1);
+        ring.unparkConsumer();
       }
       const length = this.readOrThrowIfClosed();
       if (length >= 0) return length;
@@ -535,15 +906,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     for (;;) {
       const spun = this.spinRead(wait, byTime, false);
       if (spun >= 0) return spun;
-      Atomics.add(ring.header, CONSUMERS_PARKED, 1);
+      const signal = ring.parkConsumer();
       let result;
       try {
-        const signal = Atomics.load(ring.header, DATA_SIGNAL);
         const length = this.readOrThrowIfClosed();
         if (length >= 0) return length;
         result = parkSync(this.waiter, this.dataSignal, signal, wait, what, slice);
       } finally {
-        Atomics.sub(ring.header, CONSUMERS_PARKED, 1);
+        ring.unparkConsumer();
       }
       const length = this.readOrThrowIfClosed();
       if (length >= 0) return length;

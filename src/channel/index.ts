@@ -1,5 +1,5 @@
 export { Broadcast, type BroadcastMessage } from './broadcast.js';
-export { Channel, DEFAULT_CAPACITY, type ChannelCreateOptions, type ChannelOpenOptions } from './channel.js';
+export { Channel, DEFAULT_CAPACITY, type ChannelCreateOptions, type ChannelOpenOptions, type MessageHandler } from './channel.js';
 export { Mailbox, type MailboxCreateOptions } from './mailbox.js';
 export { MpmcQueue } from './mpmc-queue.js';
 export { MpscRing } from './mpsc-ring.js';

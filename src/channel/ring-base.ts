@@ -18,6 +18,8 @@ import {
   RING_CAPACITY_OFFSET,
   RING_CONSUMERS_PARKED_OFFSET,
   RING_DATA_SIGNAL_OFFSET,
+  RING_DATA_WAKE_PENDING_OFFSET,
+  RING_KIND_MPMC,
   RING_FLAG_CLOSED,
   RING_FLAGS_OFFSET,
   RING_HEADER_LENGTH,
@@ -27,6 +29,7 @@ import {
   RING_MAX_PAYLOAD_OFFSET,
   RING_PRODUCERS_PARKED_OFFSET,
   RING_SPACE_SIGNAL_OFFSET,
+  RING_SPACE_WAKE_PENDING_OFFSET,
   RING_VERSION,
   RING_VERSION_OFFSET,
   maxPayloadLength,
@@ -40,6 +43,8 @@ export const DATA_SIGNAL = RING_DATA_SIGNAL_OFFSET >> 2;
 export const CONSUMERS_PARKED = RING_CONSUMERS_PARKED_OFFSET >> 2;
 export const SPACE_SIGNAL = RING_SPACE_SIGNAL_OFFSET >> 2;
 export const PRODUCERS_PARKED = RING_PRODUCERS_PARKED_OFFSET >> 2;
+const DATA_WAKE_PENDING = RING_DATA_WAKE_PENDING_OFFSET >> 2;
+const SPACE_WAKE_PENDING = RING_SPACE_WAKE_PENDING_OFFSET >> 2;
 
 export function validateCapacity(capacity: unknown, label = 'options.capacity'): number {
   if (typeof capacity !== 'number' || !Number.isInteger(capacity)) {
@@ -176,20 +181,61 @@ export abstract class RingBase {
     if (length > this.maxPayload) throw new MessageTooLargeError(length, this.maxPayload, `a ring of capacity ${this.capacity}`);
   }
 
-  /** A producer published: wake a parked consumer, if any (no syscall otherwise). */
+  /*
+   * Waking. A parked side is woken once per park, not once per message: the first publisher
+   * after a consumer parked wins the CAS on "data wake pending" and makes the one futex wake;
+   * the others see the flag and make no syscall. On a busy machine a woken consumer may wait
+   * milliseconds for a core, and a producer that rang for every message meanwhile spent its
+   * own slice in syscalls (issue 11: 11x slower under one CPU hog per core).
+   *
+   * The parking side: counts itself parked, reads the signal, clears "wake pending", looks at
+   * the ring once more, then waits on the signal value it read. A publisher: publishes, then
+   * sees the parked count (seq-cst: after its publication), and if the flag was clear, sets
+   * it, bumps the signal and wakes. Either the parker's last look saw the record, or the
+   * publisher saw parked > 0 after the parker cleared the flag, so its CAS (or another
+   * publisher's, also after the clear) bumps the signal after the parker read it: no wake
+   * is lost.
+   */
+
+  /** A producer published: wake parked consumers, if any and nobody rang since they parked. */
   protected signalData(): void {
-    if (Atomics.load(this.header, CONSUMERS_PARKED) > 0) {
+    if (Atomics.load(this.header, CONSUMERS_PARKED) > 0 && Atomics.compareExchange(this.header, DATA_WAKE_PENDING, 0, 1) === 0) {
       Atomics.add(this.header, DATA_SIGNAL, 1);
-      this.waiter.notify(this.base + RING_DATA_SIGNAL_OFFSET, 1);
+      // MPMC: every parked consumer (each takes what it can); SPSC / MPSC: the one consumer.
+      this.waiter.notify(this.base + RING_DATA_SIGNAL_OFFSET, this.kind === RING_KIND_MPMC ? 0x7fff_ffff : 1);
     }
   }
 
-  /** A consumer freed space: wake the parked producers, if any. */
+  /** A consumer freed space: wake the parked producers, if any and nobody rang since they parked. */
   protected signalSpace(): void {
-    if (Atomics.load(this.header, PRODUCERS_PARKED) > 0) {
+    if (Atomics.load(this.header, PRODUCERS_PARKED) > 0 && Atomics.compareExchange(this.header, SPACE_WAKE_PENDING, 0, 1) === 0) {
       Atomics.add(this.header, SPACE_SIGNAL, 1);
       this.waiter.notify(this.base + RING_SPACE_SIGNAL_OFFSET, 0x7fff_ffff);
     }
+  }
+
+  /** A consumer is about to park: returns the data signal to wait on (see "Waking"). Pair with unparkConsumer(). */
+  parkConsumer(): number {
+    Atomics.add(this.header, CONSUMERS_PARKED, 1);
+    const signal = Atomics.load(this.header, DATA_SIGNAL);
+    Atomics.store(this.header, DATA_WAKE_PENDING, 0);
+    return signal;
+  }
+
+  unparkConsumer(): void {
+    Atomics.sub(this.header, CONSUMERS_PARKED, 1);
+  }
+
+  /** A producer is about to park: returns the space signal to wait on. Pair with unparkProducer(). */
+  parkProducer(): number {
+    Atomics.add(this.header, PRODUCERS_PARKED, 1);
+    const signal = Atomics.load(this.header, SPACE_SIGNAL);
+    Atomics.store(this.header, SPACE_WAKE_PENDING, 0);
+    return signal;
+  }
+
+  unparkProducer(): void {
+    Atomics.sub(this.header, PRODUCERS_PARKED, 1);
   }
 
   /** tryCommit with no claim pending: a caller bug, not damage. */
@@ -255,6 +301,17 @@ export abstract class RingBase {
 
   /** Publishes what this handle consumed so far (batched heads), e.g. when a reader stops early. */
   flushConsumed(): void {}
+
+  /**
+   * Batches publication (writeMany): commits after this one store no shared position and ring
+   * no bell until flushProduced(). Only SPSC defers (one tail store and at most one wake per
+   * batch); MPSC / MPMC records are published by their own commit CAS and ignore it. A caller
+   * that holds must flush before it waits for space, or the consumer never sees the batch.
+   */
+  holdProduced(): void {}
+
+  /** Publishes what commits since holdProduced() wrote, and stops holding. */
+  flushProduced(): void {}
 
   private exitRef: WeakRef<RingBase> | undefined;
 
@@ -329,6 +386,21 @@ export abstract class RingBase {
     for (let i = 0; i < whole; i++) targetWords[i] = words[base + i]!;
     const bytes = this.bytes;
     for (let j = whole << 2; j < length; j++) target[j] = bytes[at + j]!;
+  }
+
+  /**
+   * Copies `length` bytes at `at` into `target` at `targetOffset` (a multiple of 4), word by
+   * word through `targetWords` (an Int32Array over all of `target`'s buffer from its start):
+   * readMany copies many small messages into one chunk without a view per copy.
+   */
+  copyOutAt(target: Uint8Array, targetWords: Int32Array, targetOffset: number, at: number, length: number): void {
+    const words = this.words;
+    const base = at >> 2;
+    const into = targetOffset >> 2;
+    const whole = length >> 2;
+    for (let i = 0; i < whole; i++) targetWords[into + i] = words[base + i]!;
+    const bytes = this.bytes;
+    for (let j = whole << 2; j < length; j++) target[targetOffset + j] = bytes[at + j]!;
   }
 
   /** Gives up a tryRead without consuming (MPMC releases its lock). */

@@ -39,6 +39,9 @@ export class SpscRing extends RingBase {
   private headCache: number;
   private claimAt = -1;
   private claimLength = 0;
+  /** The tail last stored in the header; `tail` runs ahead of it while a batch is held. */
+  private publishedTail: number;
+  private holding = false;
   // consumer side
   private head: number;
   private publishedHead: number;
@@ -55,6 +58,7 @@ export class SpscRing extends RingBase {
   constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, waiter: Waiter) {
     super(buffer, byteOffset, waiter, RING_KIND_SPSC);
     this.tail = Atomics.load(this.header, TAIL);
+    this.publishedTail = this.tail;
     this.headCache = Atomics.load(this.header, HEAD);
     this.head = this.headCache;
     this.publishedHead = this.head;
@@ -70,6 +74,7 @@ export class SpscRing extends RingBase {
     this.detachOnExit();
     this.producing = true;
     this.tail = Atomics.load(this.header, TAIL);
+    this.publishedTail = this.tail;
     this.headCache = Atomics.load(this.header, HEAD);
   }
 
@@ -86,6 +91,7 @@ export class SpscRing extends RingBase {
   override detach(): void {
     try {
       if (this.consuming) this.publish(); // what this handle consumed is not seen again
+      if (this.producing) this.flushProduced(); // a batch held when the handle is let go goes out
     } finally {
       this.claimAt = -1; // a claim left open is dropped: a commit after detach is refused
       this.producing = false;
@@ -130,10 +136,25 @@ export class SpscRing extends RingBase {
     words[(at >> 2) + 1] = type;
     words[at >> 2] = 8 + this.claimLength;
     this.tail = (this.tail + recordLength(this.claimLength)) | 0;
+    if (this.holding) return true; // published by flushProduced, with the rest of the batch
     pauseHook?.('spsc.commit');
+    this.publishedTail = this.tail;
     Atomics.store(this.header, TAIL, this.tail); // SYNC POINT: publishes payload and header
     this.signalData();
     return true;
+  }
+
+  override holdProduced(): void {
+    this.holding = true;
+  }
+
+  override flushProduced(): void {
+    this.holding = false;
+    if (this.tail === this.publishedTail || !this.producing) return;
+    pauseHook?.('spsc.commit');
+    this.publishedTail = this.tail;
+    Atomics.store(this.header, TAIL, this.tail); // SYNC POINT: publishes the batch's payloads and headers
+    this.signalData();
   }
 
   override flushConsumed(): void {

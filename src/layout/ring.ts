@@ -11,13 +11,16 @@
  *         |                       capacity (u32)                          |   4
  *         |                 kind (u32): 1 SPSC, 2 MPSC, 3 MPMC            |   8
  *         |                  max payload length (u32)                     |  12
- *         |              flags (i32): bit 0 closed                        |  16  written by close()
+ *         |              flags (i32): bit 0 ended                         |  16  written by end()
  *         |           owner word (i32): a mailbox's owner, else 0         |  20
  *         |           ring format version (u32): RING_VERSION             |  24
  *         |                        reserved                               |  28
  *         |   consumer slot (2 x i32, one 64-bit word): owner word, token |  32  SPSC / MPSC
  *         |   producer slot (2 x i32, one 64-bit word): owner word, token |  40  SPSC
- *         |                        reserved                               |  48
+ *         |   senders flags (i32): bit 0 a sender has registered,         |  48
+ *         |   bit 1 a sender could not (table full): no "senders gone"     |
+ *         |                        reserved                               |  52
+ *         |   sender table: 8 x (owner word, token), 64-bit each; 0 free   |  56..119
  *  line 1 +---------------------------------------------------------------+ 128
  *         |   tail (i32): byte position after the last claimed record     |  producers
  *         |   producer lock (Mutex, 16 bytes, MPSC / MPMC)  at 136         |  producers
@@ -30,10 +33,13 @@
  *         |   data signal (i32): bumped when a record is published and     |  futex word
  *         |   a consumer is parked                                         |
  *         |   consumers parked (i32)                               at 388  |
+ *         |   data wake pending (i32): 1 once a producer has rung for the  |
+ *         |   parked consumers; a consumer clears it before it parks at 392|
  *  line 4 +---------------------------------------------------------------+ 512
  *         |   space signal (i32): bumped when space is freed and a        |  futex word
  *         |   producer is parked                                           |
  *         |   producers parked (i32)                               at 516  |
+ *         |   space wake pending (i32): as above, for parked producers at 520 |
  *         +---------------------------------------------------------------+ 640
  *         |                 data: `capacity` bytes of records              |
  *
@@ -90,10 +96,11 @@
 
 export const RING_MAGIC = 0x474e4952; // "RING" little-endian
 /**
- * Version 2: one 64-bit claim/commit lane per record and the consumer / producer slots.
- * Version 1 (shmkit 0.1, word 24 = 0) wrote the type before the size and cannot be mixed.
+ * Version 3: wake-pending words (one futex wake per park, not per message) and the sender
+ * table. Version 2: one 64-bit claim/commit lane per record and the consumer / producer
+ * slots. Version 1 (shmkit 0.1, word 24 = 0) wrote the type before the size. None mix.
  */
-export const RING_VERSION = 2;
+export const RING_VERSION = 3;
 export const RING_KIND_SPSC = 1;
 export const RING_KIND_MPSC = 2;
 export const RING_KIND_MPMC = 3;
@@ -116,6 +123,11 @@ export const RING_VERSION_OFFSET = offset; offset += i32;
 offset += i32; // reserved: the slots below are 8-byte aligned
 export const RING_CONSUMER_SLOT_OFFSET = offset; offset += 2 * i32;
 export const RING_PRODUCER_SLOT_OFFSET = offset; offset += 2 * i32;
+export const RING_SENDERS_FLAGS_OFFSET = offset; offset += i32;
+offset += i32; // reserved: the sender table is 8-byte aligned
+export const RING_SENDER_TABLE_OFFSET = offset;
+export const RING_SENDER_SLOTS = 8;
+offset += RING_SENDER_SLOTS * 2 * i32;
 offset = LINE;
 export const RING_TAIL_OFFSET = offset; offset += 2 * i32;
 export const RING_PRODUCER_LOCK_OFFSET = offset;
@@ -125,14 +137,18 @@ export const RING_FREE_HEAD_OFFSET = offset; offset += i32;
 export const RING_CONSUMER_LOCK_OFFSET = offset;
 offset = LINE * 3;
 export const RING_DATA_SIGNAL_OFFSET = offset; offset += i32;
-export const RING_CONSUMERS_PARKED_OFFSET = offset;
+export const RING_CONSUMERS_PARKED_OFFSET = offset; offset += i32;
+export const RING_DATA_WAKE_PENDING_OFFSET = offset;
 offset = LINE * 4;
 export const RING_SPACE_SIGNAL_OFFSET = offset; offset += i32;
-export const RING_PRODUCERS_PARKED_OFFSET = offset;
+export const RING_PRODUCERS_PARKED_OFFSET = offset; offset += i32;
+export const RING_SPACE_WAKE_PENDING_OFFSET = offset;
 offset = LINE * 5;
 export const RING_HEADER_LENGTH = offset; // 640
 
 export const RING_FLAG_CLOSED = 1;
+export const SENDERS_REGISTERED = 1;
+export const SENDERS_UNTRACKED = 2;
 
 export const RECORD_HEADER_LENGTH = 8;
 export const RECORD_SIZE_OFFSET = 0;

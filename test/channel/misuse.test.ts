@@ -160,8 +160,8 @@ describe('bad arguments', () => {
     });
   }
 
-  it('a ring of another format version (shmkit 0.1 wrote none) is IncompatibleSectionError', () => {
-    for (const version of [0, 1, 3]) {
+  it('a ring of another format version (shmkit 0.1 wrote none, 0.2 wrote 2) is IncompatibleSectionError', () => {
+    for (const version of [0, 1, 2, 4]) {
       const sab = new SharedArrayBuffer(Channel.byteLength(CAPACITY));
       Channel.initialize(sab, 0, { capacity: CAPACITY, kind: 'mpsc' });
       new Int32Array(sab)[RING_VERSION_OFFSET >> 2] = version;
