@@ -17,6 +17,8 @@ import {
   parkSync,
   parseWaitOptions,
   ASYNC_SPIN_BURST,
+  nextTurn,
+  throwIfAborted,
   type ParsedWait,
   type WaitOptionsArg,
 } from '../sync/wait-options.js';
@@ -29,6 +31,8 @@ import { attachRing, ringKindCode, ringKindName, type RingKind } from './ring-ki
 export const DEFAULT_CAPACITY = 1 << 20;
 /** readMany copies messages up to this size into shared chunks of COPY_CHUNK_LENGTH bytes. */
 const SHARED_COPY_LIMIT = 1024;
+/** What write() and send() return when the message went in at once. */
+const SENT: Promise<void> = Promise.resolve();
 const FIRST_COPY_CHUNK_LENGTH = 4 * 1024;
 const COPY_CHUNK_LENGTH = 64 * 1024;
 
@@ -55,6 +59,14 @@ export interface LargeMessageStore {
 export const CHANNEL_SPIN_MS = 0.03;
 /** The same for async waits, which must not hold the event loop: a few µs, then parkAsync polls per turn. */
 export const CHANNEL_ASYNC_SPIN_MS = 0.005;
+/**
+ * Before an async receiver (or sender) parks, it looks at the ring itself once per event-loop
+ * turn for this long, without counting itself parked. A streaming peer then never has to
+ * ring: parking first made the producer pay a futex wake (and the consumer a wake through the
+ * doorbell thread) nearly every message once the consumer caught up (issue 11: `await read`
+ * at a tenth of the sync path).
+ */
+export const CHANNEL_ASYNC_TURNS_MS = 0.2;
 
 /**
  * A pause between two looks at the other side's position (JS has no PAUSE instruction): a
@@ -251,12 +263,17 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   /** Sends, waiting for space (async: never blocks the event loop). */
-  async send(value: T, options?: WaitOptionsArg): Promise<void> {
-    const bytes = encodeValue(this.codec, value);
-    if (bytes.length > this.ring.maxPayload) return this.write(bytes, options); // stored before any wait
-    if (this.tryWrite(bytes)) return;
-    // The encoder reuses its buffer: keep our own copy across the wait.
-    await this.write(bytes.slice(), options);
+  send(value: T, options?: WaitOptionsArg): Promise<void> {
+    // Not an async function: a send that fits now costs one resolved promise, not two.
+    try {
+      const bytes = encodeValue(this.codec, value);
+      if (bytes.length > this.ring.maxPayload) return this.write(bytes, options); // stored before any wait
+      if (this.tryWrite(bytes)) return SENT;
+      // The encoder reuses its buffer: keep our own copy across the wait.
+      return this.write(bytes.slice(), options);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** Sends, blocking this thread while the ring is full (for workers). */
@@ -277,11 +294,16 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return { value: this.decodeAndRelease(length) };
   }
 
-  async receive(options?: WaitOptionsArg): Promise<T> {
-    this.throwDeferred();
-    const length = this.open().tryRead();
-    if (length >= 0) return this.decodeAndRelease(length);
-    return this.decodeAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.receive'), 'Channel.receive', spinsByTime(options)));
+  receive(options?: WaitOptionsArg): Promise<T> {
+    // Not an async function: a message already there costs one resolved promise.
+    try {
+      this.throwDeferred();
+      const length = this.open().tryRead();
+      if (length >= 0) return Promise.resolve(this.decodeAndRelease(length));
+      return this.awaitRecord(parseWaitOptions(options, 'Channel.receive'), 'Channel.receive', spinsByTime(options)).then((found) => this.decodeAndRelease(found));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   receiveSync(options?: WaitOptionsArg): T {
@@ -692,8 +714,18 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return this.ring.tryWrite(bytes, type);
   }
 
-  async write(bytes: Uint8Array, options?: WaitOptionsArg): Promise<void> {
-    checkBytes(bytes);
+  write(bytes: Uint8Array, options?: WaitOptionsArg): Promise<void> {
+    // Not an async function: a write that fits now costs one resolved promise, not two.
+    try {
+      checkBytes(bytes);
+      if (bytes.length <= this.ring.maxPayload && this.tryWriteRecord(bytes, RECORD_MESSAGE)) return SENT;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.writeWaiting(bytes, options);
+  }
+
+  private async writeWaiting(bytes: Uint8Array, options?: WaitOptionsArg): Promise<void> {
     if (bytes.length > this.ring.maxPayload) {
       const handle = this.storeLarge(bytes).slice();
       try {
@@ -711,6 +743,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     const wait = parseWaitOptions(options, 'Channel.write');
     const byTime = spinsByTime(options);
     let slice = FIRST_PARK_SLICE_MS;
+    if (byTime) {
+      const until = Math.min(performance.now() + CHANNEL_ASYNC_TURNS_MS, wait.deadline);
+      do {
+        if (this.spinWrite(bytes, type, wait, byTime, true)) return;
+        throwIfAborted(wait);
+        await nextTurn();
+      } while (performance.now() < until);
+    }
     for (;;) {
       if (this.spinWrite(bytes, type, wait, byTime, true)) return;
       const signal = this.parkForSpace();
@@ -774,10 +814,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return -1;
   }
 
-  async read(options?: WaitOptionsArg): Promise<Uint8Array> {
-    const length = this.open().tryRead();
-    if (length >= 0) return this.copyAndRelease(length);
-    return this.copyAndRelease(await this.awaitRecord(parseWaitOptions(options, 'Channel.read'), 'Channel.read', spinsByTime(options)));
+  read(options?: WaitOptionsArg): Promise<Uint8Array> {
+    try {
+      const length = this.open().tryRead();
+      if (length >= 0) return Promise.resolve(this.copyAndRelease(length));
+      return this.awaitRecord(parseWaitOptions(options, 'Channel.read'), 'Channel.read', spinsByTime(options)).then((found) => this.copyAndRelease(found));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   readSync(options?: WaitOptionsArg): Uint8Array {
@@ -797,11 +841,15 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return this.copyInto(target, this.awaitRecordSync(parseWaitOptions(options, 'Channel.readIntoSync'), 'Channel.readIntoSync', spinsByTime(options)));
   }
 
-  async readInto(target: Uint8Array, options?: WaitOptionsArg): Promise<number> {
-    checkBytes(target);
-    const length = this.open().tryRead();
-    if (length >= 0) return this.copyInto(target, length);
-    return this.copyInto(target, await this.awaitRecord(parseWaitOptions(options, 'Channel.readInto'), 'Channel.readInto', spinsByTime(options)));
+  readInto(target: Uint8Array, options?: WaitOptionsArg): Promise<number> {
+    try {
+      checkBytes(target);
+      const length = this.open().tryRead();
+      if (length >= 0) return Promise.resolve(this.copyInto(target, length));
+      return this.awaitRecord(parseWaitOptions(options, 'Channel.readInto'), 'Channel.readInto', spinsByTime(options)).then((found) => this.copyInto(target, found));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** Copies the record that tryRead returned into `target` and consumes it. */
@@ -882,6 +930,16 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   private async awaitRecord(wait: ParsedWait, what: string, byTime: boolean): Promise<number> {
     const ring = this.ring;
     let slice = FIRST_PARK_SLICE_MS;
+    if (byTime) {
+      const until = Math.min(performance.now() + CHANNEL_ASYNC_TURNS_MS, wait.deadline);
+      do {
+        const spun = this.spinRead(wait, byTime, true);
+        if (spun >= 0) return spun;
+        if (ring.ended) break; // the park loop below drains or throws ChannelEndedError
+        throwIfAborted(wait);
+        await nextTurn();
+      } while (performance.now() < until);
+    }
     for (;;) {
       const spun = this.spinRead(wait, byTime, true);
       if (spun >= 0) return spun;

@@ -122,7 +122,8 @@ export function spinWhile(wait: ParsedWait, probe: () => boolean, asyncCaller: b
 
 /** How long an async wait polls on event-loop turns before it parks. */
 export const ASYNC_SPIN_MS = 0.05;
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Resolves on the next event-loop turn, after I/O and timers (setImmediate). */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The async form of spinning: look at the word once per event-loop turn (setImmediate, so
