@@ -25,6 +25,7 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_NOT_OWNER'
   | 'ERR_SHMKIT_DEADLOCK'
   | 'ERR_SHMKIT_CHANNEL_ENDED'
+  | 'ERR_SHMKIT_SENDERS_GONE'
   | 'ERR_SHMKIT_MESSAGE_TOO_LARGE'
   | 'ERR_SHMKIT_CORRUPT_CHANNEL'
   | 'ERR_SHMKIT_CHANNEL_BUSY'
@@ -198,6 +199,17 @@ export class ChannelEndedError extends ShmkitError {
   }
 }
 brand(ChannelEndedError);
+
+/**
+ * A receiver waited on an empty channel that no live sender can fill any more: every process
+ * or thread that sent on it has closed its handle, exited or died without end().
+ */
+export class SendersGoneError extends ShmkitError {
+  constructor(message = 'no live sender is left on this channel and it is empty (the last one closed or exited without end(); call end() from the last sender to finish the stream cleanly)') {
+    super('ERR_SHMKIT_SENDERS_GONE', message);
+  }
+}
+brand(SendersGoneError);
 
 /** A message larger than the largest record the ring (or heap) can take; names the limit. */
 export class MessageTooLargeError extends ShmkitError {

@@ -7,7 +7,7 @@
  * Standalone on its own section (Channel.create / open), or on any memory with a Waiter
  * (Channel.initialize + new Channel), such as a SharedArrayBuffer between worker threads.
  */
-import { ChannelEndedError, CorruptChannelError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
+import { ChannelEndedError, SendersGoneError, CorruptChannelError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
 import { RECORD_HEAP, RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
 import { Section } from '../section/section.js';
 import {
@@ -954,6 +954,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
       }
       const length = this.readOrThrowIfClosed();
       if (length >= 0) return length;
+      this.throwIfSendersGone();
       slice = this.afterPark(result, slice);
     }
   }
@@ -975,6 +976,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
       }
       const length = this.readOrThrowIfClosed();
       if (length >= 0) return length;
+      this.throwIfSendersGone();
       slice = this.afterPark(result, slice);
     }
   }
@@ -1031,6 +1033,26 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
       throw new ChannelEndedError();
     }
     return length;
+  }
+
+  /**
+   * A receiver whose channel is empty and can no longer be filled (every sender closed,
+   * exited or died without end()) gets SendersGoneError instead of waiting for ever. Asked
+   * once per park, never on the hot path; mailboxes (anyone may send, any time) do not ask.
+   */
+  private throwIfSendersGone(): void {
+    if (!this.watchesSenders || this.ring.senders.allGone() !== 'gone') return;
+    const length = this.ring.tryRead(); // a last message may have landed as its sender left
+    if (length >= 0) {
+      this.ring.abandonRead();
+      return;
+    }
+    throw new SendersGoneError();
+  }
+
+  /** Whether receivers end with SendersGoneError once no live sender is left (not for mailboxes). */
+  protected get watchesSenders(): boolean {
+    return true;
   }
 
   /** A slice that passed with nothing to read: maybe a dead producer blocks the head. */

@@ -56,6 +56,11 @@ export class Mailbox<T = unknown> extends Channel<T> {
     }
   }
 
+  /** Anyone may send to a mailbox at any time: its owner waits, also when no sender is open now. */
+  protected override get watchesSenders(): boolean {
+    return false;
+  }
+
   /** Whether this process owns the mailbox (and so may receive from it). */
   get isOwner(): boolean {
     const identity = this.section!.waiter.identity;

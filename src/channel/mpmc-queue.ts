@@ -82,6 +82,7 @@ export class MpmcQueue extends MpscRing {
   override detach(): void {
     this.consuming = false;
     if (this.claimPendingHere()) this.cancelClaim();
+    this.stopSending();
   }
 
   override abandonRead(): void {

@@ -110,12 +110,14 @@ export class MpscRing extends RingBase {
       this.consuming = false;
       this.consumerSlot?.release();
       if (this.claimAt >= 0) this.cancelClaim(); // a claim left open would hold the consumer up
+      this.stopSending();
     }
   }
 
   tryClaim(length: number): number {
     this.checkLength(length);
     if (this.claimAt >= 0) this.claimPending();
+    if (!this.senders.registered) this.startSending();
     const size = recordLength(length);
     if (length !== this.claimLaneLength) {
       this.claimLaneLength = length;

@@ -37,6 +37,7 @@ import {
 } from '../layout/ring.js';
 import { checkPlacement } from '../sync/placement.js';
 import type { Waiter } from '../sync/waiter.js';
+import { SenderTable } from './sender-table.js';
 
 export const CLOSED = RING_FLAGS_OFFSET >> 2;
 export const DATA_SIGNAL = RING_DATA_SIGNAL_OFFSET >> 2;
@@ -119,6 +120,8 @@ export abstract class RingBase {
   protected readonly mask: number;
   /** Byte offset of the header in the Waiter's buffer (for futex offsets). */
   protected readonly base: number;
+  /** Who may still send (sender-table.ts). */
+  readonly senders: SenderTable;
 
   constructor(
     readonly buffer: ArrayBuffer | SharedArrayBuffer,
@@ -154,6 +157,7 @@ export abstract class RingBase {
     this.mask = capacity - 1;
     this.maxPayload = maxPayloadLength(capacity);
     this.base = byteOffset;
+    this.senders = new SenderTable(buffer, byteOffset, waiter);
     this.bytes = Buffer.from(buffer, byteOffset + RING_HEADER_LENGTH, capacity);
     this.plainBytes = new Uint8Array(buffer, byteOffset + RING_HEADER_LENGTH, capacity);
     this.words = new Int32Array(buffer, byteOffset + RING_HEADER_LENGTH, capacity >> 2);
@@ -298,6 +302,19 @@ export abstract class RingBase {
 
   /** Lets go of the consumer / producer slot this handle holds (see ring-slot.ts). */
   detach(): void {}
+
+  /** Registers this handle as a sender before its first claim (sender-table.ts). */
+  protected startSending(): void {
+    this.senders.register();
+    this.detachOnExit(); // a thread that ends without close() gives its sender slot back
+  }
+
+  /** Gives this handle's sender slot back and wakes parked receivers: it may have been the last. */
+  protected stopSending(): void {
+    if (!this.senders.release()) return;
+    Atomics.add(this.header, DATA_SIGNAL, 1);
+    this.waiter.notify(this.base + RING_DATA_SIGNAL_OFFSET, 0x7fff_ffff);
+  }
 
   /** Publishes what this handle consumed so far (batched heads), e.g. when a reader stops early. */
   flushConsumed(): void {}

@@ -52,7 +52,7 @@ export class RingSlot {
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
     private readonly waiter: Waiter,
-    private readonly role: 'consumer' | 'producer' | 'writer',
+    private readonly role: 'consumer' | 'producer' | 'writer' | 'sender',
     /** What the slot belongs to and what to use instead, for messages: 'this spsc channel', "kind 'mpsc' ...". */
     private readonly what: string,
     private readonly instead: string,
@@ -67,27 +67,32 @@ export class RingSlot {
 
   /** Takes the slot (see the file comment); true if a dead holder was replaced. */
   take(): boolean {
+    const before = this.takeovers;
+    const holder = this.tryTake();
+    if (holder !== 0) {
+      const who = holder === this.owner ? 'another handle in this process or thread' : `process or thread ${ownerPid(holder)}`;
+      throw new ChannelBusyError(`${this.what} already has a live ${this.role} (${who}): ${this.instead}; or close() the other handle first`);
+    }
+    return this.takeovers !== before;
+  }
+
+  /** Takes the slot if it is free or its holder is dead: 0; else the live holder's owner word. */
+  tryTake(): number {
     for (;;) {
       const current = Atomics.load(this.lanes, this.index);
       if (current === this.value) {
         this.held = true;
-        return false;
+        return 0;
       }
       if (current !== 0n) {
         const holder = Number(current & 0xffff_ffffn);
-        const pid = ownerPid(holder);
-        if (this.waiter.isAlive(pid, ownerHash(holder))) {
-          const who = holder === this.owner ? 'another handle in this process or thread' : `process or thread ${pid}`;
-          throw new ChannelBusyError(
-            `${this.what} already has a live ${this.role} (${who}): ${this.instead}; or close() the other handle first`,
-          );
-        }
+        if (this.waiter.isAlive(ownerPid(holder), ownerHash(holder))) return holder;
       }
       if (Atomics.compareExchange(this.lanes, this.index, current, this.value) === current) {
         this.held = true;
         released.register(this, { lanes: this.lanes, index: this.index, value: this.value }, this);
         if (current !== 0n) this.takeovers++;
-        return current !== 0n;
+        return 0;
       }
     }
   }

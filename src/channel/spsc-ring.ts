@@ -71,7 +71,7 @@ export class SpscRing extends RingBase {
   /** Takes the producer slot and starts from the shared tail (a predecessor may have moved it). */
   private startProducing(): void {
     this.producerSlot.take();
-    this.detachOnExit();
+    this.startSending();
     this.producing = true;
     this.tail = Atomics.load(this.header, TAIL);
     this.publishedTail = this.tail;
@@ -98,6 +98,7 @@ export class SpscRing extends RingBase {
       this.consuming = false;
       this.producerSlot.release();
       this.consumerSlot.release();
+      this.stopSending();
     }
   }
 
