@@ -80,15 +80,15 @@ export class InvalidNameError extends ShmkitError {
 brand(InvalidNameError);
 
 export class SectionExistsError extends ShmkitError {
-  constructor(readonly sectionName: string) {
-    super('ERR_SHMKIT_SECTION_EXISTS', `section '${sectionName}' already exists; use Section.open or Section.openOrCreate`);
+  constructor(readonly sectionName: string, message = `section '${sectionName}' already exists; use Section.open or Section.openOrCreate`) {
+    super('ERR_SHMKIT_SECTION_EXISTS', message);
   }
 }
 brand(SectionExistsError);
 
 export class SectionNotFoundError extends ShmkitError {
-  constructor(readonly sectionName: string) {
-    super('ERR_SHMKIT_SECTION_NOT_FOUND', `section '${sectionName}' does not exist; create it first with Section.create`);
+  constructor(readonly sectionName: string, message = `section '${sectionName}' does not exist; create it first with Section.create`) {
+    super('ERR_SHMKIT_SECTION_NOT_FOUND', message);
   }
 }
 brand(SectionNotFoundError);

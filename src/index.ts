@@ -1,6 +1,13 @@
 /**
  * shmkit: named shared-memory sections for Node.js threads and processes.
  */
+import { installSectionProvider } from './channel/own-section.js';
+import { sectionProvider } from './named/index.js';
+
+// Channel.create / open, Mailbox and Broadcast ones put their ring on a section of their own
+// through this provider (channel/ does not import section/: SPEC.md's layer table).
+installSectionProvider(sectionProvider);
+
 export * from './errors.js';
 export { Section } from './section/index.js';
 export { SectionWaiter } from './section/section-waiter.js';
@@ -34,7 +41,9 @@ export {
   MpscRing,
   RingBase,
   SpscRing,
+  type BroadcastCreateOptions,
   type BroadcastMessage,
+  type BroadcastOpenOptions,
   type ChannelCreateOptions,
   type ChannelOpenOptions,
   type MessageHandler,

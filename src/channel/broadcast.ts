@@ -26,11 +26,11 @@ import {
   broadcastRecordLength,
 } from '../layout/broadcast.js';
 import { RECORD_MESSAGE, RECORD_PADDING } from '../layout/ring.js';
-import { Section } from '../section/section.js';
+import { ownSections, type OwnSection, type OwnSectionRequest } from './own-section.js';
 import { parkAsync, parkSync, parseWaitOptions, type ParsedWait, type WaitOptionsArg } from '../sync/wait-options.js';
 import { assertOpen, type Waiter } from '../sync/waiter.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
-import { DEFAULT_CAPACITY } from './channel.js';
+import { checkSame, DEFAULT_CAPACITY } from './channel.js';
 import { encodeValue, resolveCodec, type Codec, type CodecOption } from '../codec/index.js';
 import { RING_ALIGNMENT, validateCapacity } from './ring-base.js';
 import { checkPlacement } from '../sync/placement.js';
@@ -51,12 +51,27 @@ export interface BroadcastMessage<T> {
   lost: number;
 }
 
+export interface BroadcastCreateOptions {
+  /** Ring bytes, a power of two from 1 KiB to 1 GiB (default 1 MiB). */
+  capacity?: number;
+  codec?: CodecOption;
+  mode?: number;
+}
+
+export interface BroadcastOpenOptions {
+  codec?: CodecOption;
+  /** Ms to wait for a creator still initialising the section (default 5000). */
+  timeout?: number;
+  /** Ms to wait for a name nobody has created yet (default 0). */
+  wait?: number;
+}
+
 export class Broadcast<T = unknown> implements Disposable {
   readonly capacity: number;
   readonly maxPayload: number;
   /** Messages this reader has lost in all, by being lapped. */
   lost = 0;
-  readonly section: Section | undefined;
+  readonly section: OwnSection | undefined;
   private readonly header: Int32Array;
   private readonly words: Int32Array;
   private readonly bytes: Buffer;
@@ -73,7 +88,7 @@ export class Broadcast<T = unknown> implements Disposable {
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
     private readonly waiter: Waiter,
-    options: { codec?: CodecOption; section?: Section } = {},
+    options: { codec?: CodecOption; section?: OwnSection } = {},
   ) {
     checkPlacement('a broadcast', buffer, byteOffset, BROADCAST_HEADER_LENGTH, RING_ALIGNMENT);
     this.header = new Int32Array(buffer, byteOffset, BROADCAST_HEADER_LENGTH >> 2);
@@ -120,31 +135,79 @@ export class Broadcast<T = unknown> implements Disposable {
   }
 
   /** Creates a broadcast on its own section; this process is its writer. */
-  static create<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption; mode?: number } = {}): Broadcast<T> {
-    const parsed = validateObject<{ capacity?: number; codec?: CodecOption; mode?: number }>(options, 'options');
-    validateKnownKeys(parsed, ['capacity', 'codec', 'mode'], 'options');
-    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
-    resolveCodec(parsed.codec);
-    const section = Section.create(name, {
-      size: broadcastLength(capacity),
-      kind: 'broadcast',
-      ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
-      initialize: (buffer) => Broadcast.initialize(buffer, 0, capacity),
-    });
-    return new Broadcast<T>(section.buffer, 0, section.waiter, { codec: parsed.codec, section });
+  static create<T = unknown>(name: string, options: BroadcastCreateOptions = {}): Broadcast<T> {
+    const { request, codec } = Broadcast.parseCreate(options, []);
+    return Broadcast.onSection<T>(ownSections().create(name, request, 'Broadcast'), codec);
   }
 
-  /** Opens a broadcast to read it (from now on) or, for its one writer, to publish. */
-  static open<T = unknown>(name: string, options: { codec?: CodecOption; timeout?: number } = {}): Broadcast<T> {
-    const parsed = validateObject<{ codec?: CodecOption; timeout?: number }>(options, 'options');
-    validateKnownKeys(parsed, ['codec', 'timeout'], 'options');
-    const section = Section.open(name, parsed.timeout === undefined ? {} : { timeout: parsed.timeout });
+  /**
+   * Opens a broadcast to read it (from now on) or, for its one writer, to publish. `wait: ms`
+   * waits for a name that nobody has created yet.
+   */
+  static open<T = unknown>(name: string, options: BroadcastOpenOptions = {}): Broadcast<T> {
+    const parsed = validateObject<BroadcastOpenOptions>(options, 'options');
+    validateKnownKeys(parsed, ['codec', 'timeout', 'wait'], 'options');
+    resolveCodec(parsed.codec);
+    return Broadcast.onSection<T>(ownSections().open(name, { timeout: parsed.timeout, wait: parsed.wait }, 'Broadcast'), parsed.codec);
+  }
+
+  /**
+   * Opens the broadcast, creating it if it does not exist (`broadcast.created` tells which).
+   * Another capacity than the existing one is OptionsMismatchError.
+   */
+  static openOrCreate<T = unknown>(name: string, options: BroadcastCreateOptions & { timeout?: number } = {}): Broadcast<T> {
+    const { request, codec, timeout } = Broadcast.parseCreate(options, ['timeout']);
+    const section = ownSections().openOrCreate(name, { ...request, ...(timeout === undefined ? {} : { timeout }) }, 'Broadcast');
+    const broadcast = Broadcast.onSection<T>(section, codec);
+    if (!section.created) {
+      try {
+        checkSame(name, 'capacity', options.capacity, broadcast.capacity);
+      } catch (error) {
+        broadcast.close();
+        throw error;
+      }
+    }
+    return broadcast;
+  }
+
+  /** Removes a standalone broadcast's name (SectionInUseError while other live processes have it open). */
+  static unlink(name: string): boolean {
+    return ownSections().unlink(name, 'Broadcast');
+  }
+
+  private static parseCreate(options: BroadcastCreateOptions & { timeout?: number }, extraKeys: string[]): { request: OwnSectionRequest; codec: CodecOption | undefined; timeout: number | undefined } {
+    const parsed = validateObject<BroadcastCreateOptions & { timeout?: number }>(options, 'options');
+    validateKnownKeys(parsed, ['capacity', 'codec', 'mode', ...extraKeys], 'options');
+    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
+    resolveCodec(parsed.codec);
+    return {
+      request: {
+        size: broadcastLength(capacity),
+        kind: 'broadcast',
+        ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
+        initialize: (buffer) => Broadcast.initialize(buffer, 0, capacity),
+      },
+      codec: parsed.codec,
+      timeout: parsed.timeout,
+    };
+  }
+
+  private static onSection<T>(section: OwnSection, codec: CodecOption | undefined): Broadcast<T> {
+    if (section.kind !== 'broadcast') {
+      section.close();
+      throw new CorruptChannelError(`section '${section.name}' holds a ${section.kind}, not a broadcast`);
+    }
     try {
-      return new Broadcast<T>(section.buffer, 0, section.waiter, { codec: parsed.codec, section });
+      return new Broadcast<T>(section.buffer, 0, section.waiter, { codec, section });
     } catch (error) {
       section.close();
       throw error;
     }
+  }
+
+  /** True if this handle's Broadcast.openOrCreate (or create) made the broadcast. */
+  get created(): boolean {
+    return this.section?.created ?? false;
   }
 
   /** True once end() was called by the writer: readers drain, then get ChannelEndedError. */

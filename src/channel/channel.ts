@@ -7,9 +7,9 @@
  * Standalone on its own section (Channel.create / open), or on any memory with a Waiter
  * (Channel.initialize + new Channel), such as a SharedArrayBuffer between worker threads.
  */
-import { ChannelEndedError, SendersGoneError, CorruptChannelError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
+import { ChannelEndedError, OptionsMismatchError, SendersGoneError, CorruptChannelError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
 import { RECORD_HEAP, RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
-import { Section } from '../section/section.js';
+import { ownSections, type OwnSection, type OwnSectionRequest } from './own-section.js';
 import {
   FIRST_PARK_SLICE_MS,
   MAX_PARK_SLICE_MS,
@@ -150,14 +150,24 @@ export interface ChannelCreateOptions {
 
 export interface ChannelOpenOptions {
   codec?: CodecOption;
+  /** Ms to wait for a creator still initialising the section (default 5000). */
   timeout?: number;
+  /** Ms to wait for a name nobody has created yet (default 0). */
+  wait?: number;
+}
+
+/** An existing object opened with an option it was not created with. */
+export function checkSame(name: string, option: string, asked: unknown, actual: unknown): void {
+  if (asked !== undefined && asked !== actual) {
+    throw new OptionsMismatchError(`'${name}' exists with ${option} ${String(actual)}, not ${String(asked)}: leave ${option} out to open it as it is`);
+  }
 }
 
 export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   readonly ring: RingBase;
   readonly kind: RingKind;
   /** The section this channel owns (standalone channels), let go of by close(). */
-  readonly section: Section | undefined;
+  readonly section: OwnSection | undefined;
   private readonly codec: Codec;
   private readonly dataSignal: number;
   private readonly spaceSignal: number;
@@ -170,7 +180,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
     private readonly waiter: Waiter,
-    options: { codec?: CodecOption; section?: Section; largeMessages?: LargeMessageStore } = {},
+    options: { codec?: CodecOption; section?: OwnSection; largeMessages?: LargeMessageStore } = {},
   ) {
     this.ring = attachRing(buffer, byteOffset, waiter);
     this.large = options.largeMessages;
@@ -193,27 +203,22 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     initializeRing(buffer, byteOffset, parsed.capacity ?? DEFAULT_CAPACITY, ringKindCode(parsed.kind ?? 'mpsc'));
   }
 
-  /** A channel on a new section of its own. */
+  /** A channel on a new section of its own; SectionExistsError if the name is taken. */
   static create<T = unknown>(name: string, options: ChannelCreateOptions = {}): Channel<T> {
-    const parsed = validateObject<ChannelCreateOptions>(options, 'options');
-    validateKnownKeys(parsed, ['capacity', 'kind', 'codec', 'mode'], 'options');
-    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
-    const kind = ringKindCode(parsed.kind ?? 'mpsc');
-    resolveCodec(parsed.codec); // reject a bad codec before creating anything
-    const section = Section.create(name, {
-      size: ringLength(capacity),
-      kind: 'channel',
-      ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
-      initialize: (buffer) => initializeRing(buffer, 0, capacity, kind),
-    });
-    return Channel.onSection<T>(section, parsed.codec);
+    const { request, codec } = Channel.parseCreate(options, 'channel');
+    return Channel.onSection<T>(ownSections().create(name, request, 'Channel'), codec);
   }
 
-  /** Opens a channel made by Channel.create, in this or another process. */
+  /**
+   * Opens a channel made by Channel.create, in this or another process. `wait: ms` waits for
+   * a name that nobody has created yet (blocking this thread, as open does); else it is
+   * SectionNotFoundError at once.
+   */
   static open<T = unknown>(name: string, options: ChannelOpenOptions = {}): Channel<T> {
     const parsed = validateObject<ChannelOpenOptions>(options, 'options');
-    validateKnownKeys(parsed, ['codec', 'timeout'], 'options');
-    const section = Section.open(name, parsed.timeout === undefined ? {} : { timeout: parsed.timeout });
+    validateKnownKeys(parsed, ['codec', 'timeout', 'wait'], 'options');
+    resolveCodec(parsed.codec);
+    const section = ownSections().open(name, { timeout: parsed.timeout, wait: parsed.wait }, 'Channel');
     if (section.kind !== 'channel' && section.kind !== 'mailbox') {
       section.close();
       throw new CorruptChannelError(`section '${name}' holds a ${section.kind}, not a channel`);
@@ -221,17 +226,69 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return Channel.onSection<T>(section, parsed.codec);
   }
 
-  static unlink(name: string): boolean {
-    return Section.unlink(name);
+  /**
+   * Opens the channel, creating it with these options if it does not exist (every process may
+   * call it, in any order; `channel.created` tells which). An existing channel of another kind
+   * or capacity than asked is OptionsMismatchError (leave them out to take what is there).
+   */
+  static openOrCreate<T = unknown>(name: string, options: ChannelCreateOptions & { timeout?: number } = {}): Channel<T> {
+    const { request, codec, timeout } = Channel.parseCreate(options, 'channel', ['timeout']);
+    const section = ownSections().openOrCreate(name, { ...request, ...(timeout === undefined ? {} : { timeout }) }, 'Channel');
+    const channel = Channel.onSection<T>(section, codec);
+    if (!section.created) {
+      try {
+        if (section.kind !== 'channel') throw new CorruptChannelError(`section '${name}' holds a ${section.kind}, not a channel`);
+        checkSame(name, 'kind', options.kind, channel.kind);
+        checkSame(name, 'capacity', options.capacity, channel.ring.capacity);
+      } catch (error) {
+        channel.close();
+        throw error;
+      }
+    }
+    return channel;
   }
 
-  protected static onSection<T>(section: Section, codec: CodecOption | undefined): Channel<T> {
+  /** Removes a standalone channel's name (SectionInUseError while other live processes have it open). */
+  static unlink(name: string): boolean {
+    return ownSections().unlink(name, 'Channel');
+  }
+
+  /** Checks create options and builds the section request (shared with Mailbox). */
+  protected static parseCreate(
+    options: ChannelCreateOptions & { timeout?: number },
+    kind: 'channel' | 'mailbox',
+    extraKeys: string[] = [],
+    ringKind?: number,
+  ): { request: OwnSectionRequest; codec: CodecOption | undefined; timeout: number | undefined } {
+    const parsed = validateObject<ChannelCreateOptions & { timeout?: number }>(options, 'options');
+    validateKnownKeys(parsed, [...(ringKind === undefined ? ['kind'] : []), 'capacity', 'codec', 'mode', ...extraKeys], 'options');
+    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
+    const code = ringKind ?? ringKindCode(parsed.kind ?? 'mpsc');
+    resolveCodec(parsed.codec); // reject a bad codec before creating anything
+    return {
+      request: {
+        size: ringLength(capacity),
+        kind,
+        ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
+        initialize: (buffer) => initializeRing(buffer, 0, capacity, code),
+      },
+      codec: parsed.codec,
+      timeout: parsed.timeout,
+    };
+  }
+
+  protected static onSection<T>(section: OwnSection, codec: CodecOption | undefined): Channel<T> {
     try {
       return new Channel<T>(section.buffer, 0, section.waiter, { codec, section });
     } catch (error) {
       section.close();
       throw error;
     }
+  }
+
+  /** True if this handle's Channel.openOrCreate (or create) made the channel. */
+  get created(): boolean {
+    return this.section?.created ?? false;
   }
 
   /** True once end() was called by any process: no more sends; receivers drain, then finish. */

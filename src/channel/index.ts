@@ -1,4 +1,4 @@
-export { Broadcast, type BroadcastMessage } from './broadcast.js';
+export { Broadcast, type BroadcastCreateOptions, type BroadcastMessage, type BroadcastOpenOptions } from './broadcast.js';
 export { Channel, DEFAULT_CAPACITY, type ChannelCreateOptions, type ChannelOpenOptions, type MessageHandler } from './channel.js';
 export { Mailbox, type MailboxCreateOptions } from './mailbox.js';
 export { MpmcQueue } from './mpmc-queue.js';

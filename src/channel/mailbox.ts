@@ -4,15 +4,13 @@
  * word: pid and start-time hash), so a receive from anyone else is a NotOwnerError rather
  * than two receivers silently splitting the messages.
  */
-import { NotOwnerError } from '../errors.js';
+import { CorruptChannelError, InvalidArgValueError } from '../errors.js';
 import { ownerWord } from '../layout/owner.js';
-import { RING_KIND_MPSC, RING_OWNER_OFFSET, ringLength } from '../layout/ring.js';
-import { Section } from '../section/section.js';
-import type { WaitOptionsArg } from '../sync/wait-options.js';
+import { RING_KIND_MPSC, RING_OWNER_OFFSET } from '../layout/ring.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
-import { Channel, DEFAULT_CAPACITY, type ChannelOpenOptions } from './channel.js';
+import { Channel, type ChannelOpenOptions } from './channel.js';
 import type { CodecOption } from '../codec/index.js';
-import { initializeRing, validateCapacity } from './ring-base.js';
+import { ownSections, type OwnSection } from './own-section.js';
 
 const OWNER = RING_OWNER_OFFSET >> 2;
 
@@ -25,29 +23,34 @@ export interface MailboxCreateOptions {
 export class Mailbox<T = unknown> extends Channel<T> {
   /** Creates the mailbox of this process (its owner) under `name`. */
   static override create<T = unknown>(name: string, options: MailboxCreateOptions = {}): Mailbox<T> {
-    const parsed = validateObject<MailboxCreateOptions>(options, 'options');
-    validateKnownKeys(parsed, ['capacity', 'codec', 'mode'], 'options');
-    const capacity = validateCapacity(parsed.capacity ?? DEFAULT_CAPACITY);
-    const section = Section.create(name, {
-      size: ringLength(capacity),
-      kind: 'mailbox',
-      ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
-      initialize: (buffer) => initializeRing(buffer, 0, capacity, RING_KIND_MPSC),
-    });
+    const { request, codec } = Channel.parseCreate(options, 'mailbox', [], RING_KIND_MPSC);
+    const section = ownSections().create(name, request, 'Mailbox');
     const identity = section.waiter.identity;
     Atomics.store(new Int32Array(section.buffer, 0, 8), OWNER, ownerWord(identity.pid, identity.startTime));
-    return Mailbox.wrap<T>(section, parsed.codec);
+    return Mailbox.wrap<T>(section, codec);
   }
 
   /** Opens someone's mailbox to send to it (or the owner's own, after a restart of its handle). */
   static override open<T = unknown>(name: string, options: ChannelOpenOptions = {}): Mailbox<T> {
     const parsed = validateObject<ChannelOpenOptions>(options, 'options');
-    validateKnownKeys(parsed, ['codec', 'timeout'], 'options');
-    const section = Section.open(name, parsed.timeout === undefined ? {} : { timeout: parsed.timeout });
+    validateKnownKeys(parsed, ['codec', 'timeout', 'wait'], 'options');
+    const section = ownSections().open(name, { timeout: parsed.timeout, wait: parsed.wait }, 'Mailbox');
+    if (section.kind !== 'mailbox') {
+      section.close();
+      throw new CorruptChannelError(`section '${name}' holds a ${section.kind}, not a mailbox`);
+    }
     return Mailbox.wrap<T>(section, parsed.codec);
   }
 
-  private static wrap<T>(section: Section, codec: CodecOption | undefined): Mailbox<T> {
+  /**
+   * A mailbox has one owner, its creator: openOrCreate would make whoever comes first the
+   * owner. Create it in the owner, and open it (with { wait }) everywhere else.
+   */
+  static override openOrCreate(): never {
+    throw new InvalidArgValueError('Mailbox.openOrCreate: a mailbox belongs to the process that creates it; call Mailbox.create in the owner and Mailbox.open(name, { wait: ms }) in senders');
+  }
+
+  private static wrap<T>(section: OwnSection, codec: CodecOption | undefined): Mailbox<T> {
     try {
       return new Mailbox<T>(section.buffer, 0, section.waiter, { codec, section });
     } catch (error) {
@@ -61,48 +64,12 @@ export class Mailbox<T = unknown> extends Channel<T> {
     return false;
   }
 
-  /** Whether this process owns the mailbox (and so may receive from it). */
+  /**
+   * Whether this process (thread, on Linux) owns the mailbox and so may receive from it; any
+   * receive by another is NotOwnerError.
+   */
   get isOwner(): boolean {
     const identity = this.section!.waiter.identity;
     return Atomics.load(this.ring.header, OWNER) === ownerWord(identity.pid, identity.startTime);
-  }
-
-  private checkOwner(): void {
-    if (!this.isOwner) throw new NotOwnerError(`only the owner of mailbox '${this.section!.name}' may receive from it`);
-  }
-
-  override tryReceive(): { value: T } | undefined {
-    this.checkOwner();
-    return super.tryReceive();
-  }
-
-  override receive(options?: WaitOptionsArg): Promise<T> {
-    this.checkOwner();
-    return super.receive(options);
-  }
-
-  override receiveSync(options?: WaitOptionsArg): T {
-    this.checkOwner();
-    return super.receiveSync(options);
-  }
-
-  override tryRead(): Uint8Array | undefined {
-    this.checkOwner();
-    return super.tryRead();
-  }
-
-  override read(options?: WaitOptionsArg): Promise<Uint8Array> {
-    this.checkOwner();
-    return super.read(options);
-  }
-
-  override readSync(options?: WaitOptionsArg): Uint8Array {
-    this.checkOwner();
-    return super.readSync(options);
-  }
-
-  override tryReadInto(target: Uint8Array): number {
-    this.checkOwner();
-    return super.tryReadInto(target);
   }
 }

@@ -22,7 +22,8 @@
  * consumer zeroes the gap again before anything else (repair()). One consumer at a time: it
  * takes the consumer slot first (ring-slot.ts).
  */
-import { OWNER_HASH_MASK, OWNER_HASH_SHIFT, OWNER_PID_MASK, ownerWord } from '../layout/owner.js';
+import { NotOwnerError } from '../errors.js';
+import { OWNER_HASH_MASK, OWNER_HASH_SHIFT, OWNER_PID_MASK, ownerPid, ownerWord } from '../layout/owner.js';
 import {
   RECORD_CLAIM_BIT,
   RECORD_HEAP,
@@ -33,6 +34,7 @@ import {
   RING_HEAD_OFFSET,
   RING_HEADER_LENGTH,
   RING_KIND_MPSC,
+  RING_OWNER_OFFSET,
   RING_PRODUCER_LOCK_OFFSET,
   RING_TAIL_OFFSET,
   recordLength,
@@ -97,6 +99,12 @@ export class MpscRing extends RingBase {
    * mid-publish left (repair). MpmcQueue has no slot and repairs under its consumer lock.
    */
   protected startConsuming(): void {
+    // A mailbox (owner word in the header) is read by its owner only: checked once, here,
+    // since every read path (receive, receiveMany, poll, read...) starts with this.
+    const owner = Atomics.load(this.header, RING_OWNER_OFFSET >> 2);
+    if (owner !== 0 && owner !== (this.claimOwner & ~RECORD_CLAIM_BIT)) {
+      throw new NotOwnerError(`only the owner of this mailbox (process or thread ${ownerPid(owner)}) may receive from it`);
+    }
     this.consumerSlot?.take();
     if (this.consumerSlot) this.detachOnExit();
     this.consuming = true;

@@ -162,9 +162,15 @@ describe('Mailbox', () => {
     expect(mine.isOwner).toBe(true);
     await theirs.send('for you');
     expect(await mine.receive({ timeout: 1000 })).toBe('for you');
-    // Same process, so "theirs" is the owner too; forge another owner to check the refusal.
+    // Same process, so "theirs" is the owner too; forge another owner to check the refusal
+    // (checked when a handle starts receiving, by every receive path).
     Atomics.store(mine.ring.header, 5, 12345);
-    expect(() => mine.tryReceive()).toThrow(NotOwnerError);
+    using other = Mailbox.open(name);
+    expect(other.isOwner).toBe(false);
+    expect(() => other.tryReceive()).toThrow(NotOwnerError);
+    expect(() => other.tryReceiveMany()).toThrow(NotOwnerError);
+    expect(() => other.tryPoll(() => {})).toThrow(NotOwnerError);
+    await expect(other.receive({ timeout: 10 })).rejects.toThrow(NotOwnerError);
   });
 });
 

@@ -49,11 +49,13 @@ describe('ring layout', () => {
     expect(ring.RING_CONSUMER_SLOT_OFFSET % 8).toBe(0); // 64-bit atomics
     expect([ring.RING_TAIL_OFFSET, ring.RING_PRODUCER_LOCK_OFFSET]).toEqual([128, 136]);
     expect([ring.RING_HEAD_OFFSET, ring.RING_FREE_HEAD_OFFSET, ring.RING_CONSUMER_LOCK_OFFSET]).toEqual([256, 260, 264]);
-    expect([ring.RING_DATA_SIGNAL_OFFSET, ring.RING_CONSUMERS_PARKED_OFFSET]).toEqual([384, 388]);
-    expect([ring.RING_SPACE_SIGNAL_OFFSET, ring.RING_PRODUCERS_PARKED_OFFSET]).toEqual([512, 516]);
+    expect([ring.RING_SENDERS_FLAGS_OFFSET, ring.RING_SENDER_TABLE_OFFSET, ring.RING_SENDER_SLOTS]).toEqual([48, 56, 8]);
+    expect(ring.RING_SENDER_TABLE_OFFSET + ring.RING_SENDER_SLOTS * 8).toBeLessThanOrEqual(128); // all on line 0
+    expect([ring.RING_DATA_SIGNAL_OFFSET, ring.RING_CONSUMERS_PARKED_OFFSET, ring.RING_DATA_WAKE_PENDING_OFFSET]).toEqual([384, 388, 392]);
+    expect([ring.RING_SPACE_SIGNAL_OFFSET, ring.RING_PRODUCERS_PARKED_OFFSET, ring.RING_SPACE_WAKE_PENDING_OFFSET]).toEqual([512, 516, 520]);
     expect(ring.RING_HEADER_LENGTH).toBe(640);
     expect([ring.RECORD_SIZE_OFFSET, ring.RECORD_TYPE_OFFSET, ring.RECORD_HEADER_LENGTH]).toEqual([0, 4, 8]);
     expect(ring.RECORD_CLAIM_BIT | 0).toBeLessThan(0); // a claimed type word is negative
-    expect(ring.RING_VERSION).toBe(2);
+    expect(ring.RING_VERSION).toBe(3);
   });
 });

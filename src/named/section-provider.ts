@@ -1,0 +1,68 @@
+/**
+ * Sections of their own for Channel, Mailbox and Broadcast (the port is
+ * src/channel/own-section.ts): create, open (optionally waiting for another process to create
+ * the name), openOrCreate and unlink, with errors that name the class the user called.
+ */
+import { SectionExistsError, SectionNotFoundError } from '../errors.js';
+import { Section } from '../section/index.js';
+import type { OwnSection, OwnSectionOpenOptions, OwnSectionRequest, SectionProvider } from '../channel/own-section.js';
+import { validateTimeout } from '../validate.js';
+
+/** Longest sleep between two looks for a name that does not exist yet. */
+const MAX_LOOK_INTERVAL_MS = 50;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+function noun(what: string): string {
+  return what.toLowerCase();
+}
+
+export const sectionProvider: SectionProvider = {
+  create(name: string, request: OwnSectionRequest, what: string): OwnSection {
+    try {
+      return Section.create(name, request);
+    } catch (error) {
+      if (!(error instanceof SectionExistsError)) throw error;
+      throw new SectionExistsError(name, `${noun(what)} '${name}' already exists; open it with ${what}.open, or use ${what}.openOrCreate`);
+    }
+  },
+
+  /**
+   * Opens `name`; with `wait`, a name nobody has created yet is looked for again (1 ms, then
+   * doubling up to 50 ms between looks) until it appears or `wait` ms have passed. This blocks
+   * the calling thread, as every open does.
+   */
+  open(name: string, options: OwnSectionOpenOptions, what: string): OwnSection {
+    const wait = validateTimeout(options.wait, 'options.wait', 0);
+    const deadline = performance.now() + wait;
+    let interval = 1;
+    for (;;) {
+      try {
+        return Section.open(name, options.timeout === undefined ? {} : { timeout: options.timeout });
+      } catch (error) {
+        if (!(error instanceof SectionNotFoundError)) throw error;
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          const waited = wait > 0 ? ` (waited ${wait} ms)` : '';
+          throw new SectionNotFoundError(
+            name,
+            `${noun(what)} '${name}' does not exist${waited}; create it with ${what}.create, use ${what}.openOrCreate, or pass { wait: ms } to wait for another process to create it`,
+          );
+        }
+        sleepSync(Math.min(interval, left));
+        interval = Math.min(interval * 2, MAX_LOOK_INTERVAL_MS);
+      }
+    }
+  },
+
+  openOrCreate(name: string, request: OwnSectionRequest & { timeout?: number }, _what: string): OwnSection {
+    return Section.openOrCreate(name, request);
+  },
+
+  unlink(name: string, _what: string): boolean {
+    return Section.unlink(name);
+  },
+};
