@@ -38,10 +38,10 @@ export const gcCommand: Command<GcOptions> = {
   summary: 'remove stale sections (every attached process dead); --dry-run',
   help: `Usage: shmkit gc [--dry-run] [--prefix TEXT] [--json]
 
-Remove the stale sections: those whose attached processes have all died without
+Remove the stale sections: those whose attached processes all died without
 detaching, and those whose creator died while creating them. Idle sections
-(nobody attached, closed cleanly) are left alone. Each one is checked again just
-before it is removed.
+(nobody attached, closed cleanly) are left alone. Each one is checked again
+just before it is removed.
 
 Options:
   --dry-run      list what would be removed, remove nothing

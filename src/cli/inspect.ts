@@ -16,22 +16,22 @@ interface InspectOptions {
 
 export const inspectCommand: Command<InspectOptions> = {
   name: 'inspect',
-  summary: "show a section's header and what it holds (objects, rings, locks, caches)",
+  summary: "show a section's header and what it holds: rings, locks, caches",
   help: `Usage: shmkit inspect NAME [--file PATH] [--json]
 
-Show section NAME: size, kind, format version, creator, attached processes; and
-what it holds:
+Show section NAME: size, kind, format version, creator, attached processes,
+and what it holds:
   namespace  lock, write counters, variables, heap; then each named object:
              channels and mailboxes: head, tail, used bytes, messages, parked
                consumers and producers, pending claims (and those of dead
                producers), ended, the consumer/producer holding the ring;
              mutexes: owner and whether it lives; semaphores: count;
              events: set or reset; barriers: parties, arrived, generation,
-             broken; broadcasts: messages published, writer;
-             caches: entries, bytes, hits, misses, evictions, expirations, limits
+             broken; broadcasts: messages published, writer; caches:
+             entries, bytes, hits, misses, evictions, expirations, limits
   channel, mailbox, broadcast (made with Channel.create, ...): the same, alone
 
-The section is opened read-only and without attaching: inspecting changes nothing.
+The section is opened read-only and without attaching: nothing changes.
 
 Options:
   --file PATH  a file-backed section (NAME as it was created)

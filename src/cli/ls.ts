@@ -29,15 +29,20 @@ export const lsCommand: Command<LsOptions> = {
   help: `Usage: shmkit ls [--prefix TEXT] [--json]
        shmkit ls --pid PID [--json]
 
-List the shared-memory sections on this machine: name, kind, size, creator pid,
-state and the attached processes (a dagger marks one that died without detaching).
+List the shared-memory sections on this machine: name, kind, size, creator
+pid, state and the attached processes (a dagger marks a process that died
+without detaching).
 
-States: live (some attached process runs), idle (nobody attached, closed cleanly),
-stale (every attached process died: 'shmkit gc' removes it), init (being created),
-abandoned (its creator died while creating it), bad (not a section shmkit can read).
+States:
+  live       some attached process runs
+  idle       nobody attached; closed cleanly (kept: it may hold data)
+  stale      every attached process died ('shmkit gc' removes it)
+  init       being created
+  abandoned  its creator died while creating it (gc removes it too)
+  bad        not a section this shmkit can read
 
-With --pid, list the sections process PID maps, read from /proc/PID/maps: shared
-memory objects and file-backed sections, with the bytes it maps of each.
+With --pid, list the sections process PID maps, read from /proc/PID/maps:
+shared memory objects and file-backed sections, with the bytes it maps.
 
 Options:
   --pid PID      the sections this process maps (Linux)

@@ -50,12 +50,18 @@ function describeParseError(error: unknown): string {
       return `unknown option ${quoted ? `'${quoted}'` : ''}`.trimEnd();
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       // "Option '--pid <value>' argument missing", or a boolean given a value.
-      if (/argument missing/.test(message) && quoted) return `option '${quoted.split(' ')[0]}' needs a value`;
-      if (/does not take an argument/.test(message) && quoted) return `option '${quoted.split(' ')[0]}' takes no value`;
+      if (/argument missing/.test(message) && quoted) return `option '${longForm(quoted)}' needs a value`;
+      if (/does not take an argument/.test(message) && quoted) return `option '${longForm(quoted)}' takes no value`;
       return message;
     default:
       return message;
   }
+}
+
+/** '--pid' from parseArgs' "-p, --pid <value>". */
+function longForm(quoted: string): string {
+  const words = quoted.split(/[\s,]+/);
+  return words.find((word) => word.startsWith('--')) ?? words[0]!;
 }
 
 /** The positional arguments, exactly `names.length` of them (NAME, ...). */

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { platform } from '../platform/index.js';
 import { describeSection } from '../section/list.js';
 import { HELP, type Command, type Io } from './command.js';
-import { formatBytes, formatRate, renderTable } from './format.js';
+import { formatBytes, formatRate, renderTable, truncateMiddle } from './format.js';
 import { inspectSection, openForReading } from './inspect-report.js';
 import { countersOf, withRates, type Counter, type CounterWithRate } from './watch-counters.js';
 import { expectPositionals, integerOption, parseCommandLine, sectionName, stringOption } from './usage.js';
@@ -95,7 +95,8 @@ function render(options: WatchOptions, io: Io, tick: number, counters: CounterWi
     const rows = counters.map(({ object, kind, counter, value, rate }) => ({ object, kind, counter, value, rate }));
     return `${JSON.stringify({ tick, time, name: options.name, intervalMs: options.interval, counters: rows })}\n`;
   }
-  const title = `shmkit watch ${options.name}   every ${options.interval} ms   ${time.replace(/\.\d{3}Z$/, 'Z')}   tick ${tick}\n`;
+  const rest = `   every ${options.interval} ms   ${time.replace(/\.\d{3}Z$/, 'Z')}   tick ${tick}`;
+  const title = `shmkit watch ${truncateMiddle(options.name, Math.max(12, io.columns - 13 - rest.length))}${rest}\n`;
   const table = renderTable(
     [
       { header: 'OBJECT', flexible: true, cut: 'middle', min: 10 },
