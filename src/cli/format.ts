@@ -51,6 +51,13 @@ export function truncateEnd(text: string, width: number): string {
   return `${text.slice(0, width - 1)}…`;
 }
 
+/** A table cell: text, or text with its own way of getting shorter (a list that says "+3 more"). */
+export type Cell = string | { text: string; fit: (width: number) => string };
+
+function cellText(cell: Cell | undefined): string {
+  return cell === undefined ? '' : typeof cell === 'string' ? cell : cell.text;
+}
+
 export interface Column {
   header: string;
   /** Right-aligned (numbers and sizes). */
@@ -61,33 +68,40 @@ export interface Column {
   cut?: 'middle' | 'end';
   /** Fewest characters a flexible column keeps. */
   min?: number;
+  /** Most characters a flexible column takes while later flexible columns need them. */
+  max?: number;
 }
 
 /**
  * Lays out rows under the headers in `width` columns (two spaces between columns). Fixed
  * columns take their widest cell; flexible ones share the rest and cut what does not fit.
  */
-export function renderTable(columns: Column[], rows: string[][], width = DEFAULT_WIDTH): string {
-  const natural = columns.map((column, i) => Math.max(column.header.length, ...rows.map((row) => (row[i] ?? '').length)));
+export function renderTable(columns: Column[], rows: Cell[][], width = DEFAULT_WIDTH): string {
+  const natural = columns.map((column, i) => Math.max(column.header.length, ...rows.map((row) => cellText(row[i]).length)));
   const gaps = 2 * (columns.length - 1);
   const fixed = columns.reduce((sum, column, i) => sum + (column.flexible ? 0 : natural[i]!), 0);
   const flexible = columns.map((column, i) => (column.flexible ? i : -1)).filter((i) => i >= 0);
   let room = Math.max(0, width - gaps - fixed);
   const widths = [...natural];
-  // Flexible columns share the room the fixed ones leave, narrowest need first, so what a
-  // narrow one does not use goes to the wider ones.
-  const byNeed = [...flexible].sort((a, b) => natural[a]! - natural[b]!);
-  byNeed.forEach((i, k) => {
-    const share = Math.floor(room / (byNeed.length - k));
-    widths[i] = Math.max(columns[i]!.min ?? 4, Math.min(natural[i]!, share));
+  // Flexible columns take the room the fixed ones leave in the order they are declared (the
+  // name first), each up to its widest cell or its `max`, leaving the later ones their `min`.
+  flexible.forEach((i, k) => {
+    const later = flexible.slice(k + 1);
+    const reserved = later.reduce((sum, j) => sum + (columns[j]!.min ?? 4), 0);
+    // Past `max` only with room the later columns do not need whole.
+    const spare = room - later.reduce((sum, j) => sum + natural[j]!, 0);
+    const cap = Math.min(natural[i]!, Math.max(columns[i]!.max ?? Infinity, spare));
+    widths[i] = Math.max(columns[i]!.min ?? 4, Math.min(cap, room - reserved));
     room = Math.max(0, room - widths[i]!);
   });
-  const line = (cells: string[]): string =>
+  const line = (cells: Cell[]): string =>
     columns
       .map((column, i) => {
         const w = widths[i]!;
-        const raw = cells[i] ?? '';
-        const cell = column.cut === 'middle' ? truncateMiddle(raw, w) : truncateEnd(raw, w);
+        const given = cells[i];
+        const raw = cellText(given);
+        const shorter = raw.length > w && typeof given === 'object' ? given.fit(w) : raw;
+        const cell = column.cut === 'middle' ? truncateMiddle(shorter, w) : truncateEnd(shorter, w);
         return column.right ? cell.padStart(w) : i === columns.length - 1 ? cell : cell.padEnd(w);
       })
       .join('  ')

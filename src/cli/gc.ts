@@ -104,7 +104,7 @@ function renderGc(entries: GcEntry[], dryRun: boolean, width: number): string {
   if (entries.length === 0) return 'no stale sections\n';
   const table = renderTable(
     [
-      { header: dryRun ? 'WOULD REMOVE' : 'NAME', flexible: true, cut: 'middle', min: 12 },
+      { header: dryRun ? 'WOULD REMOVE' : 'NAME', flexible: true, cut: 'middle', min: 12, max: 36 },
       { header: 'KIND' },
       { header: 'SIZE', right: true },
       { header: 'WHY' },

@@ -92,7 +92,7 @@ function listMapped(pid: number, options: LsOptions, io: Io): number {
   io.out(
     renderTable(
       [
-        { header: 'NAME', flexible: true, cut: 'middle', min: 12 },
+        { header: 'NAME', flexible: true, cut: 'middle', min: 12, max: 30 },
         { header: 'KIND' },
         { header: 'SIZE', right: true },
         { header: 'MAPPED', right: true },

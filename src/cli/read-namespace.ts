@@ -87,8 +87,8 @@ export function readNamespace(buffer: ArrayBuffer, name: string): NamespaceRepor
   if (!consistent) {
     note =
       lock.owner && !lock.owner.alive
-        ? `a write was in progress when its writer (pid ${lock.owner.pid}) died; the next writer rolls it back`
-        : 'a write stayed in progress while this was read: figures may be mid-change';
+        ? `writer pid ${lock.owner.pid} died mid-write; the next writer rolls it back`
+        : 'a write was in progress throughout: figures may be mid-change';
   }
   return {
     consistent,

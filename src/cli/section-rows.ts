@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OBJECT_PREFIX, SHM_DIRECTORY } from '../platform/linux.js';
 import type { SectionInfo } from '../section/list.js';
-import { formatBytes, renderTable, type Column } from './format.js';
+import { formatBytes, renderTable, type Cell, type Column } from './format.js';
 
 export interface SectionRow {
   name: string;
@@ -76,11 +76,39 @@ export function statusWord(row: SectionRow): string {
 /** "4021 4102†": live pids, then dead ones marked. */
 export function attachedText(row: { attached: SectionRow['attached'] }): string {
   if (row.attached.length === 0) return '-';
-  return row.attached.map(({ pid, alive }) => (alive ? String(pid) : `${pid}†`)).join(' ');
+  return attachedItems(row).join(' ');
+}
+
+function attachedItems(row: { attached: SectionRow['attached'] }): string[] {
+  const live = row.attached.filter((a) => a.alive).map((a) => String(a.pid));
+  const dead = row.attached.filter((a) => !a.alive).map((a) => `${a.pid}†`);
+  return [...live, ...dead];
+}
+
+/** The attached pids as a table cell: as many as fit, then "+N" (with † if dead ones are among them). */
+function attachedCell(row: SectionRow): Cell {
+  const items = attachedItems(row);
+  return {
+    text: attachedText(row),
+    fit(width) {
+      let shown = '';
+      for (let k = 0; k < items.length; k++) {
+        const rest = items.slice(k + 1);
+        const more = rest.length === 0 ? '' : ` +${rest.length}${rest.some((item) => item.endsWith('†')) ? '†' : ''}`;
+        const next = shown ? `${shown} ${items[k]}` : items[k]!;
+        if (`${next}${more}`.length > width) {
+          const left = items.slice(k);
+          return `${shown ? `${shown} ` : ''}+${left.length}${left.some((item) => item.endsWith('†')) ? '†' : ''}`;
+        }
+        shown = next;
+      }
+      return shown;
+    },
+  };
 }
 
 const COLUMNS: Column[] = [
-  { header: 'NAME', flexible: true, cut: 'middle', min: 12 },
+  { header: 'NAME', flexible: true, cut: 'middle', min: 12, max: 28 },
   { header: 'KIND' },
   { header: 'SIZE', right: true },
   { header: 'CREATOR', right: true },
@@ -93,7 +121,7 @@ export function renderSectionTable(rows: SectionRow[], width: number): string {
   if (rows.length === 0) return 'no sections\n';
   const table = renderTable(
     COLUMNS,
-    rows.map((row) => [row.name, row.kind, formatBytes(row.size), row.creatorPid ? String(row.creatorPid) : '-', statusWord(row), attachedText(row)]),
+    rows.map((row) => [row.name, row.kind, formatBytes(row.size), row.creatorPid ? String(row.creatorPid) : '-', statusWord(row), attachedCell(row)]),
     width,
   );
   const dead = rows.some((row) => row.attached.some((a) => !a.alive));
