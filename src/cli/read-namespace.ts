@@ -67,7 +67,14 @@ export function readNamespace(buffer: ArrayBuffer, name: string): NamespaceRepor
   const journal = new Journal(buffer, layout.journalOffset, layout.journalCapacity, () => undefined);
   const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength);
   const directory = new HashTable(buffer, NS_DIRECTORY_TABLE_OFFSET, heap, journal);
-  const caches = (offset: number) => readCache(buffer, offset, heap, journal);
+  // A cache that cannot be read (damaged) is that object's error, not the whole report's.
+  const caches = (offset: number): CacheReport | Error => {
+    try {
+      return readCache(buffer, offset, heap, journal);
+    } catch (error) {
+      return error as Error;
+    }
+  };
 
   const { value, consistent } = stableRead(all, () => {
     const entries = listDirectory(buffer, directory);
@@ -128,7 +135,7 @@ function listDirectory(buffer: ArrayBuffer, table: HashTable): Entry[] {
   return entries.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function describeObject(buffer: ArrayBuffer, entry: Entry, cache: CacheReport | undefined): ObjectReport {
+function describeObject(buffer: ArrayBuffer, entry: Entry, cache: CacheReport | Error | undefined): ObjectReport {
   const report: ObjectReport = { name: entry.name, kind: entry.kind, offset: entry.offset, bytes: entry.length, details: null, error: null };
   try {
     report.details = readObject(buffer, entry, cache);
@@ -138,7 +145,7 @@ function describeObject(buffer: ArrayBuffer, entry: Entry, cache: CacheReport | 
   return report;
 }
 
-function readObject(buffer: ArrayBuffer, entry: Entry, cache: CacheReport | undefined): ObjectDetails {
+function readObject(buffer: ArrayBuffer, entry: Entry, cache: CacheReport | Error | undefined): ObjectDetails {
   switch (entry.kind) {
     case 'mutex':
       return readMutex(buffer, entry.offset);
@@ -154,6 +161,7 @@ function readObject(buffer: ArrayBuffer, entry: Entry, cache: CacheReport | unde
     case 'broadcast':
       return readBroadcast(buffer, entry.offset);
     case 'cache':
+      if (cache instanceof Error) throw cache;
       if (!cache) throw new Error('the cache could not be read');
       return cache;
   }
