@@ -48,7 +48,9 @@ export async function run(args: string[], io: Io): Promise<number> {
   let command: Command<unknown> | undefined;
   let options: unknown;
   try {
-    const [first, ...rest] = args;
+    // `shmkit --json ls` means `shmkit ls --json`.
+    const leading = args.findIndex((arg) => arg !== '--json');
+    const [first, ...rest] = leading < 0 ? [] : [...args.slice(leading), ...args.slice(0, leading)];
     if (first === undefined) {
       io.err(topLevelHelp());
       return EXIT_USAGE;
@@ -66,8 +68,10 @@ export async function run(args: string[], io: Io): Promise<number> {
         io.out(topLevelHelp());
         return EXIT_OK;
       }
-      io.out(find(rest[0]!).help);
-      return rest.length > 1 ? EXIT_USAGE : EXIT_OK;
+      const named = find(rest[0]!);
+      if (rest.length > 1) throw new UsageError(`unexpected argument '${rest[1]}' (see 'shmkit --help')`);
+      io.out(named.help);
+      return EXIT_OK;
     }
     command = find(first);
     options = command.parse(rest);

@@ -35,6 +35,8 @@ describe('shmkit usage', () => {
     [['rm'], /^shmkit: missing NAME/],
     [['gc', '--dry-run=yes'], /^shmkit: option '--dry-run' takes no value/],
     [['--bogus'], /^shmkit: unknown option '--bogus' before the command/],
+    [['help', 'ls', 'extra'], /^shmkit: unexpected argument 'extra'/],
+    [['help', 'bogus'], /^shmkit: unknown command 'bogus'/],
   ])('shmkit %j exits 2', async (args, message) => {
     const result = await shmkit(args as string[]);
     expect(result.code).toBe(2);
@@ -54,8 +56,14 @@ describe('shmkit usage', () => {
     expect(JSON.parse(result.stderr)).toEqual({
       error: { code: 'ERR_SHMKIT_INVALID_ARG_VALUE', message: "shmkit: unknown option '--bogus' (see 'shmkit ls --help')" },
     });
-    const badName = await shmkit(['inspect', '-x-', '--json']);
+    const badName = await shmkit(['inspect', 'a/b', '--json']);
     expect(badName.code).toBe(2);
+    expect(JSON.parse(badName.stderr).error.code).toBe('ERR_SHMKIT_INVALID_NAME');
+  });
+
+  it('--json may also come before the command', async () => {
+    const result = await shmkit(['--json', 'ls', '--prefix', 'no-such-prefix-']);
+    expect(result).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
   });
 
   it('--help at the top level lists every command; each command has its own', async () => {
