@@ -36,6 +36,8 @@ export interface HandshakeRequest {
   name: string;
   label: string;
   memoryBacked: boolean;
+  /** The file of a file-backed section, for the remedy messages name. */
+  file?: string | undefined;
   timeout: number;
 }
 
@@ -100,7 +102,7 @@ export function awaitReady(platform: Platform, object: SharedObject, request: Ha
 }
 
 function abandoned(request: HandshakeRequest, header: HeaderView | undefined): Error {
-  const remedy = `remove it with Section.unlink('${request.name}'${request.memoryBacked ? '' : ', { file }'}) or \`shmkit rm ${request.name}\``;
+  const remedy = `remove it with Section.unlink('${request.name}'${request.memoryBacked ? '' : ', { file }'}) or \`shmkit rm ${request.name}${request.file === undefined ? '' : ` --file ${request.file}`}\``;
   if (header && hasMagic(header)) {
     const { creatorPid } = readHeader(header);
     return new SectionAbandonedError(

@@ -144,6 +144,7 @@ export class Section implements Disposable {
         name: request.name,
         label: label(request.name, request.file),
         memoryBacked: request.file === undefined,
+        file: request.file,
         timeout: request.timeout,
       });
       let section: Section;

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Checks the package as users get it: builds, packs it with `npm pack`, installs the tarball
+# into an empty project (dependencies from the npm registry), and runs the installed `shmkit`
+# command there: `npx shmkit ls --json` must print a JSON array, `--version` the package's
+# version. Everything it makes lives in one temporary directory, removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/shmkit-pack-check.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "== build"
+npm run build --silent
+
+echo "== npm pack"
+tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
+tarball="$work/$tarball"
+[ -f "$tarball" ] || { echo "pack-check: npm pack made no tarball ($tarball)" >&2; exit 1; }
+if ! tar tzf "$tarball" | grep -qx 'package/dist/cli/main.js'; then
+  echo "pack-check: the tarball has no dist/cli/main.js (the shmkit command)" >&2
+  exit 1
+fi
+
+echo "== npm install $(basename "$tarball") into an empty project"
+app="$work/app"
+mkdir "$app"
+(
+  cd "$app"
+  npm init -y >/dev/null
+  npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null
+)
+
+echo "== npx shmkit ls --json"
+output=$(cd "$app" && npx --no -- shmkit ls --json)
+printf '%s\n' "$output" | node -e '
+  const text = require("node:fs").readFileSync(0, "utf8");
+  let value;
+  try { value = JSON.parse(text); } catch (error) { console.error(`pack-check: not JSON: ${error.message}\n${text}`); process.exit(1); }
+  if (!Array.isArray(value)) { console.error(`pack-check: not a JSON array:\n${text}`); process.exit(1); }
+  console.log(`a JSON array of ${value.length} section(s)`);
+'
+
+expected=$(node -p 'require("./package.json").version')
+actual=$(cd "$app" && npx --no -- shmkit --version)
+if [ "$actual" != "$expected" ]; then
+  echo "pack-check: shmkit --version printed '$actual', expected '$expected'" >&2
+  exit 1
+fi
+echo "== pack-check passed (shmkit $actual)"
