@@ -93,6 +93,8 @@ function ringLines(ring: RingReport, indent: string): string[] {
   if (who.length > 0) lines.push(who.join('   '));
   if (ring.producerLock) lines.push(`producer lock ${mutexText(ring.producerLock)}`);
   if (ring.consumerLock) lines.push(`consumer lock ${mutexText(ring.consumerLock)}`);
+  const senders = ring.senders.holders.map(describeOwner).join(', ');
+  if (ring.senders.registered) lines.push(`senders ${senders || 'none left'}${ring.senders.untracked ? ' (and more than the table tracks)' : ''}`);
   if (ring.note) lines.push(`note: ${ring.note}`);
   return lines.map((line) => indent + line);
 }

@@ -44,6 +44,11 @@ import {
   RING_MAGIC_OFFSET,
   RING_MAX_PAYLOAD_OFFSET,
   RING_OWNER_OFFSET,
+  RING_SENDER_SLOTS,
+  RING_SENDER_TABLE_OFFSET,
+  RING_SENDERS_FLAGS_OFFSET,
+  SENDERS_REGISTERED,
+  SENDERS_UNTRACKED,
   RING_PRODUCER_LOCK_OFFSET,
   RING_PRODUCER_SLOT_OFFSET,
   RING_PRODUCERS_PARKED_OFFSET,
@@ -84,6 +89,12 @@ export interface RingReport {
   /** Locks of many-producer / many-consumer rings; null where the kind has none. */
   producerLock: MutexReport | null;
   consumerLock: MutexReport | null;
+  /**
+   * The sender table: the handles registered to send (owner and whether it lives), whether
+   * any ever did, and whether more came than it tracks (then receivers cannot tell when all
+   * are gone).
+   */
+  senders: { registered: boolean; untracked: boolean; holders: OwnerReport[] };
   /** Set when the walk of the records stopped early (a record being written, or damage). */
   note: string | null;
 }
@@ -138,6 +149,11 @@ export function readRing(buffer: ArrayBuffer, at: number): RingReport {
     owner: ownerReport(word(RING_OWNER_OFFSET)),
     producerLock: kind === RING_KIND_SPSC ? null : readMutex(buffer, at + RING_PRODUCER_LOCK_OFFSET),
     consumerLock: kind === RING_KIND_MPMC ? readMutex(buffer, at + RING_CONSUMER_LOCK_OFFSET) : null,
+    senders: {
+      registered: (word(RING_SENDERS_FLAGS_OFFSET) & SENDERS_REGISTERED) !== 0,
+      untracked: (word(RING_SENDERS_FLAGS_OFFSET) & SENDERS_UNTRACKED) !== 0,
+      holders: Array.from({ length: RING_SENDER_SLOTS }, (_, i) => ownerReport(word(RING_SENDER_TABLE_OFFSET + i * 8))).filter((holder): holder is OwnerReport => holder !== null),
+    },
     note: walk.note,
   };
 }
