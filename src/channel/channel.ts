@@ -135,6 +135,27 @@ class EncodedBatch {
   }
 }
 
+/**
+ * A spin budget that follows what spinning bought lately, as adaptive mutexes do. Spinning
+ * pays only while the peer runs: on a machine with every core busy the peer is often
+ * descheduled for a whole time slice, and a receiver that spins its full budget each time
+ * burns CPU the peer could have had, then parks anyway. Each spin that ended in a park halves
+ * the budget (down to MIN_SPIN_MS); each that found its message doubles it (up to
+ * CHANNEL_SPIN_MS), so a quiet machine's streaming channel keeps the full spin.
+ */
+const MIN_SPIN_MS = 0.002;
+class AdaptiveSpin {
+  ms = CHANNEL_SPIN_MS;
+
+  paid(): void {
+    if (this.ms < CHANNEL_SPIN_MS) this.ms = Math.min(this.ms * 2, CHANNEL_SPIN_MS);
+  }
+
+  wasted(): void {
+    if (this.ms > MIN_SPIN_MS) this.ms = Math.max(this.ms / 2, MIN_SPIN_MS);
+  }
+}
+
 function spinsByTime(options: WaitOptionsArg): boolean {
   return typeof options !== 'object' || options.spin === undefined;
 }
@@ -1054,16 +1075,24 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
       }
       return -1;
     }
-    const until = Math.min(performance.now() + (asyncCaller ? CHANNEL_ASYNC_SPIN_MS : CHANNEL_SPIN_MS), wait.deadline);
+    const until = Math.min(performance.now() + (asyncCaller ? CHANNEL_ASYNC_SPIN_MS : this.readSpin.ms), wait.deadline);
     do {
       for (let i = 0; i < 32; i++) {
         const length = ring.tryRead();
-        if (length >= 0) return length;
+        if (length >= 0) {
+          if (!asyncCaller) this.readSpin.paid();
+          return length;
+        }
         backOff();
       }
     } while (performance.now() < until);
+    if (!asyncCaller) this.readSpin.wasted();
     return -1;
   }
+
+  /** How long sync receivers and senders spin before they park (see AdaptiveSpin). */
+  private readonly readSpin = new AdaptiveSpin();
+  private readonly writeSpin = new AdaptiveSpin();
 
   /** Spins on tryWrite, like spinRead. */
   private spinWrite(bytes: Uint8Array, type: number, wait: ParsedWait, byTime: boolean, asyncCaller: boolean): boolean {
@@ -1075,10 +1104,16 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
       }
       return false;
     }
-    const until = Math.min(performance.now() + (asyncCaller ? CHANNEL_ASYNC_SPIN_MS : CHANNEL_SPIN_MS), wait.deadline);
+    const until = Math.min(performance.now() + (asyncCaller ? CHANNEL_ASYNC_SPIN_MS : this.writeSpin.ms), wait.deadline);
     do {
-      for (let i = 0; i < 32; i++) if (this.tryWriteRecord(bytes, type)) return true;
+      for (let i = 0; i < 32; i++) {
+        if (this.tryWriteRecord(bytes, type)) {
+          if (!asyncCaller) this.writeSpin.paid();
+          return true;
+        }
+      }
     } while (performance.now() < until);
+    if (!asyncCaller) this.writeSpin.wasted();
     return false;
   }
 
