@@ -1,5 +1,6 @@
 // Far side of the channel scenarios:
-// - echo MODE: receive on `in`, send back on `out` (round-trip latency), `rounds` times;
+// - echo MODE: receive on `in`, send back on `out` (round-trip latency), until a 1-byte
+//   message says stop;
 // - garbage: receive `count` raw 64-byte messages with readInto, counting GCs and heap growth.
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Channel, Section } from '../../dist/index.js';
@@ -16,10 +17,10 @@ async function main() {
     const output = Channel.open(b, { codec: 'raw' });
     const wait = waitOptions(mode);
     const buffer = new Uint8Array(64);
-    lineUp(lineup);
-    for (let i = 0; i < count; i++) {
-      if (mode.startsWith('async')) await input.readInto(buffer, wait);
-      else input.readIntoSync(buffer, wait);
+    lineUp(lineup, 600_000); // started with the other rows' echoes; waits for its turn
+    for (;;) {
+      const length = mode.startsWith('async') ? await input.readInto(buffer, wait) : input.readIntoSync(buffer, wait);
+      if (length === 1) break; // stop
       if (!output.tryWrite(buffer)) output.writeSync(buffer, WAIT);
     }
     input.close();

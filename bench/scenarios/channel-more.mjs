@@ -2,39 +2,51 @@
 // - round-trip latency through two SPSC channels (spin, default, async), p50 / p99;
 // - garbage: GC count and heap growth over many raw messages on each side (notes, one run).
 import { benchName, createChannel, createLineup, lineUp, removeChannel, removeLineup, startChild, waitOptions } from '../lib/processes.mjs';
-import { LatencyTrials } from '../lib/latency-trials.mjs';
+import { latencyCaps, LatencyTrials } from '../lib/latency-trials.mjs';
 import { latencyRow } from '../lib/rows.mjs';
 
 export const family = 'round trips';
 
-async function roundTrip(mode, plan) {
+const STOP = new Uint8Array(1); // tells the echo process to end
+
+/**
+ * A round-trip row made ready: its channels, lineup and echo process (started now, so that
+ * the rows' processes start together; each waits at its lineup until its row runs).
+ */
+function prepareRoundTrip(mode) {
   const names = { lineup: benchName(`rt-${mode}-lineup`), ping: benchName(`rt-${mode}-ping`), pong: benchName(`rt-${mode}-pong`) };
   const ping = createChannel(names.ping, { capacity: 1 << 16, kind: 'spsc', codec: 'raw' });
   const pong = createChannel(names.pong, { capacity: 1 << 16, kind: 'spsc', codec: 'raw' });
   const lineup = createLineup(names.lineup, 2, 0);
-  const trials = new LatencyTrials(plan);
-  try {
-    const peer = startChild('channel-peer.mjs', ['echo', names.lineup, names.ping, names.pong, trials.total, mode]);
-    const wait = waitOptions(mode);
-    const message = new Uint8Array(64);
-    const back = new Uint8Array(64);
-    lineUp(lineup);
-    const isAsync = mode.startsWith('async');
-    for (let i = 0; i < trials.total; i++) {
-      const started = process.hrtime.bigint();
-      ping.tryWrite(message);
-      if (isAsync) await pong.readInto(back, wait);
-      else pong.readIntoSync(back, wait);
-      trials.record(i, Number(process.hrtime.bigint() - started));
-    }
-    await peer.result();
-    await peer.exit();
-    return trials.summary();
-  } finally {
-    removeChannel(ping, names.ping);
-    removeChannel(pong, names.pong);
-    removeLineup(lineup);
-  }
+  const peer = startChild('channel-peer.mjs', ['echo', names.lineup, names.ping, names.pong, '-', mode]);
+  return {
+    async measure(plan) {
+      const trials = new LatencyTrials(plan);
+      const wait = waitOptions(mode);
+      const message = new Uint8Array(64);
+      const back = new Uint8Array(64);
+      lineUp(lineup);
+      const isAsync = mode.startsWith('async');
+      while (trials.running) {
+        const started = process.hrtime.bigint();
+        ping.tryWrite(message);
+        if (isAsync) await pong.readInto(back, wait);
+        else pong.readIntoSync(back, wait);
+        trials.record(Number(process.hrtime.bigint() - started));
+      }
+      ping.writeSync(STOP, { timeout: 10_000 });
+      await peer.result();
+      await peer.exit();
+      return trials.summary();
+    },
+    async dispose() {
+      peer.kill();
+      await peer.exit();
+      removeChannel(ping, names.ping);
+      removeChannel(pong, names.pong);
+      removeLineup(lineup);
+    },
+  };
 }
 
 async function garbage(count) {
@@ -57,11 +69,17 @@ async function garbage(count) {
 
 export default async function run({ quick, trials }) {
   const rows = [];
-  const plan = { warmup: quick ? 500 : 5_000, rounds: quick ? 1_000 : 10_000, trials };
+  const plan = { warmup: quick ? 500 : 5_000, rounds: quick ? 1_000 : 10_000, trials, ...latencyCaps(quick) };
   const group = 'round trip through two channels, 64 B (2 processes)';
-  for (const [mode, label] of [['spin', 'spinning'], ['default', 'default (spin, then futex)'], ['async', 'async (loop spin, then doorbell)']]) {
-    const { samples, ...figures } = await roundTrip(mode, plan);
-    rows.push(latencyRow(group, `shmkit Channel, ${label}`, 'shmkit', samples, figures));
+  const modes = [['spin', 'spinning'], ['default', 'default (spin, then futex)'], ['async', 'async (loop spin, then doorbell)']];
+  const prepared = modes.map(([mode]) => prepareRoundTrip(mode));
+  try {
+    for (const [i, [, label]] of modes.entries()) {
+      const { samples, ...figures } = await prepared[i].measure(plan);
+      rows.push(latencyRow(group, `shmkit Channel, ${label}`, 'shmkit', samples, figures));
+    }
+  } finally {
+    await Promise.all(prepared.map((row) => row.dispose()));
   }
 
   console.error('  round trips done; garbage...');
