@@ -6,7 +6,7 @@
 // so none is a sliver.
 import { formatRate, formatValue, sig3 } from './format.mjs';
 
-const WIDTH = 1000;
+const WIDTH = 1060;
 const LABEL_X = 12;
 const PLOT_X = 360;
 const PLOT_WIDTH = 470;
