@@ -52,5 +52,5 @@ run.loadAverage.end = os.loadavg();
 console.log(formatTable(run.rows, { trials }));
 const written = writeRun(run, path.join(HERE, 'out'));
 const [json] = written.map((file) => path.relative(process.cwd(), file));
-console.log(`\n${run.seconds.toFixed(0)} s. Written: ${json} and .svg (copies: latest.json, latest.svg)`);
+console.log(`\n${run.seconds.toFixed(0)} s. Output: ${json} and .svg (also latest.*)`);
 process.exitCode = failed ? 1 : 0;
