@@ -1,11 +1,10 @@
 // Far side of the channel scenarios:
-// - echo MODE: receive on `in`, send back on `out` (round-trip latency), `rounds` times;
-// - objects: send `count` sample objects through the default codec;
+// - echo MODE: receive on `in`, send back on `out` (round-trip latency), until a 1-byte
+//   message says stop;
 // - garbage: receive `count` raw 64-byte messages with readInto, counting GCs and heap growth.
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Channel, Section } from '../../dist/index.js';
 import { lineUp, waitOptions } from '../lib/processes.mjs';
-import { sampleObject } from '../lib/samples.mjs';
 
 const [role, lineupName, a, b, countText, mode] = process.argv.slice(2);
 const count = Number(countText);
@@ -18,25 +17,14 @@ async function main() {
     const output = Channel.open(b, { codec: 'raw' });
     const wait = waitOptions(mode);
     const buffer = new Uint8Array(64);
-    lineUp(lineup);
-    for (let i = 0; i < count; i++) {
-      if (mode.startsWith('async')) await input.readInto(buffer, wait);
-      else input.readIntoSync(buffer, wait);
+    lineUp(lineup, 600_000); // started with the other rows' echoes; waits for its turn
+    for (;;) {
+      const length = mode.startsWith('async') ? await input.readInto(buffer, wait) : input.readIntoSync(buffer, wait);
+      if (length === 1) break; // stop
       if (!output.tryWrite(buffer)) output.writeSync(buffer, WAIT);
     }
     input.close();
     output.close();
-    return {};
-  }
-  if (role === 'objects') {
-    const channel = Channel.open(a);
-    const objects = Array.from({ length: 64 }, (_, i) => sampleObject(i));
-    lineUp(lineup);
-    for (let i = 0; i < count; i++) {
-      const value = objects[i & 63];
-      if (!channel.trySend(value)) channel.sendSync(value, WAIT);
-    }
-    channel.close();
     return {};
   }
   if (role === 'garbage-producer' || role === 'garbage-consumer') {
@@ -58,7 +46,7 @@ async function main() {
     const elapsed = performance.now() - started;
     await new Promise((resolve) => setImmediate(resolve)); // let the observer deliver
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
-    observer.close();
+    observer.disconnect();
     channel.close();
     return { gcs, heapGrowth, elapsed };
   }

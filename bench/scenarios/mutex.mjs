@@ -1,83 +1,69 @@
-// Mutex: uncontended lock+unlock in one process (benchmark package), next to async-mutex
-// and a bare CAS pair as the floor; contended hand-off latency between two processes.
-import Benchmark from 'benchmark';
+// Mutex: uncontended lock+unlock in one process (timed loops, lib/micro.mjs), next to
+// async-mutex and a bare CAS pair as the floor; contended hand-off latency between two
+// processes, in rounds (a warm-up, then the trials).
 import { Mutex as AsyncMutex } from 'async-mutex';
-import { Mutex, Section, SharedArrayBufferWaiter } from '../../dist/index.js';
-import { createLineup, LINEUP_BYTES, startChild } from '../lib/processes.mjs';
+import { Mutex, SharedArrayBufferWaiter } from '../../dist/index.js';
+import { microTrials } from '../lib/micro.mjs';
+import { benchName, createLineup, removeLineup, startChild } from '../lib/processes.mjs';
+import { latencyRow, rateRow } from '../lib/rows.mjs';
+import { median } from '../lib/stats.mjs';
 
-function micro(cases, quick) {
-  return new Promise((resolve) => {
-    const suite = new Benchmark.Suite();
-    for (const [name, fn, options] of cases) suite.add(name, fn, { minSamples: quick ? 5 : 20, maxTime: quick ? 0.5 : 2, ...options });
-    const results = [];
-    suite.on('cycle', (event) => {
-      const target = event.target;
-      results.push({ name: target.name, opsPerSec: target.hz, rme: target.stats.rme });
-    });
-    suite.on('complete', () => resolve(results));
-    suite.run({ async: false });
-  });
-}
+export const family = 'mutex';
 
-export default async function run({ quick }) {
-  const rows = [];
-  const name = `bench-mutex-${process.pid}`;
-  Section.unlink(name);
-  const section = Section.create(name, { size: 4096 });
+async function uncontended({ quick, trials }) {
+  const name = benchName('mutex');
+  const section = createLineup(name, 1, 4096); // only its memory is used here
   const sab = new SharedArrayBuffer(4096);
   try {
-    const mapped = new Mutex(section.buffer, 0, section.waiter);
+    const mapped = new Mutex(section.buffer, 4096, section.waiter);
     const threads = new Mutex(sab, 0, new SharedArrayBufferWaiter(sab));
     const words = new Int32Array(sab, 64, 1);
     const asyncMutex = new AsyncMutex();
-    const results = await micro(
-      [
-        ['shmkit Mutex lock+unlock (section)', () => { mapped.lock(); mapped.unlock(); }],
-        ['shmkit Mutex lock+unlock (SharedArrayBuffer)', () => { threads.lock(); threads.unlock(); }],
-        ['bare Atomics CAS pair (floor)', () => { Atomics.compareExchange(words, 0, 0, 1); Atomics.store(words, 0, 0); }],
-        ['async-mutex acquire+release (in-process only)', {
-          defer: true,
-          fn: (deferred) => { asyncMutex.acquire().then((release) => { release(); deferred.resolve(); }); },
-        }],
-      ].map((entry) => (typeof entry[1] === 'function' ? entry : [entry[0], entry[1].fn, { defer: true }])),
-      quick,
-    );
-    for (const result of results) {
-      rows.push({
-        group: 'mutex, uncontended (1 process)',
-        name: result.name,
-        kind: result.name.startsWith('shmkit') ? 'shmkit' : 'peer',
-        opsPerSec: result.opsPerSec,
-        rme: result.rme,
-      });
-    }
+    const cases = [
+      { name: 'shmkit Mutex lock+unlock (section)', kind: 'shmkit', operation: () => { mapped.lock(); mapped.unlock(); } },
+      { name: 'shmkit Mutex lock+unlock (SharedArrayBuffer)', kind: 'shmkit', operation: () => { threads.lock(); threads.unlock(); } },
+      { name: 'bare Atomics CAS pair (the floor)', kind: 'peer', operation: () => { Atomics.compareExchange(words, 0, 0, 1); Atomics.store(words, 0, 0); } },
+      { name: 'async-mutex acquire+release (in-process only)', kind: 'peer', async: true, operation: () => asyncMutex.acquire().then((release) => release()) },
+    ];
+    const timing = quick ? { warmupMs: 100, trialMs: 100 } : { warmupMs: 300, trialMs: 1000 };
+    const measured = await microTrials(cases, { trials, ...timing });
+    return cases.map((c, i) => rateRow('mutex, uncontended (1 process)', c.name, c.kind, measured[i].samples, { unit: 'ops/s' }));
   } finally {
-    section.close();
-    section.unlink();
+    removeLineup(section);
   }
+}
 
-  const lineup = `bench-mutex-contended-${process.pid}`;
-  const shared = createLineup(lineup, 2, 256);
+async function contended({ quick, trials }) {
+  const name = benchName('mutex-contended');
+  const section = createLineup(name, 2, 256);
   try {
-    const seconds = quick ? 1 : 3;
-    const children = [0, 1].map((id) => startChild('mutex-contender.mjs', [lineup, id, seconds]));
+    const seconds = [quick ? 0.1 : 0.5, ...Array(trials).fill(quick ? 0.2 : 1)];
+    const children = [0, 1].map((id) => startChild('mutex-contender.mjs', [name, id, seconds.length, ...seconds]));
     const outcomes = await Promise.all(children.map((child) => child.result()));
     await Promise.all(children.map((child) => child.exit()));
-    const locks = outcomes.reduce((sum, outcome) => sum + outcome.locks, 0);
-    const handoffs = outcomes.reduce((sum, outcome) => sum + outcome.handoff.count, 0);
-    const weighted = (key) => outcomes.reduce((sum, o) => sum + o.handoff[key] * o.handoff.count, 0) / Math.max(1, handoffs);
-    rows.push({
-      group: 'mutex, contended (2 processes)',
-      name: 'shmkit Mutex hand-off',
-      kind: 'shmkit',
-      opsPerSec: locks / seconds,
-      count: handoffs,
-      p50us: weighted('p50us'),
-      p99us: weighted('p99us'),
-    });
+    const samples = [];
+    const p99s = [];
+    const rates = [];
+    for (let round = 1; round < seconds.length; round++) {
+      const both = outcomes.map((rounds) => rounds[round]);
+      const handoffs = both.reduce((sum, o) => sum + o.handoff.count, 0);
+      const weighted = (key) => both.reduce((sum, o) => sum + o.handoff[key] * o.handoff.count, 0) / Math.max(1, handoffs);
+      samples.push(weighted('p50us'));
+      p99s.push(weighted('p99us'));
+      rates.push(both.reduce((sum, o) => sum + o.locks / o.seconds, 0));
+    }
+    return [
+      latencyRow('mutex, contended hand-off (2 processes)', 'shmkit Mutex hand-off, lock to lock', 'shmkit', samples, {
+        p99us: median(p99s),
+        p99Samples: p99s,
+        locksPerSec: median(rates),
+      }),
+    ];
   } finally {
-    shared.close();
-    shared.unlink();
+    removeLineup(section);
   }
-  return rows;
+}
+
+export default async function run(options) {
+  return [...(await uncontended(options)), ...(await contended(options))];
 }

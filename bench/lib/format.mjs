@@ -1,0 +1,53 @@
+// Numbers with their units, three significant figures, for the table and the chart alike:
+// 12.3 M/s, 845 k/s, 0.215 µs, 14.2 µs, 1.52 ms, 5.21 GB/s, 12.3x.
+
+/** Three significant figures, without exponent notation. */
+export function sig3(value) {
+  if (!Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  if (magnitude >= 100) return value.toFixed(0);
+  if (magnitude >= 10) return value.toFixed(1);
+  if (magnitude >= 1) return value.toFixed(2);
+  if (magnitude === 0) return '0';
+  return value.toPrecision(3);
+}
+
+const PREFIXES = [
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+  [1, ''],
+];
+
+/** A rate: '12.3 M/s', '845 k/s', '12.0 /s'; `unit` 'B/s' gives '5.21 GB/s'. */
+export function formatRate(perSecond, unit = '/s') {
+  const [scale, prefix] = PREFIXES.find(([limit]) => Math.abs(perSecond) >= limit) ?? PREFIXES.at(-1);
+  return `${sig3(perSecond / scale)} ${prefix}${unit}`;
+}
+
+/** A time in µs: '0.215 µs', '14.2 µs', '1.52 ms', '1.20 s'. */
+export function formatMicros(us) {
+  if (us >= 1e6) return `${sig3(us / 1e6)} s`;
+  if (us >= 1e3) return `${sig3(us / 1e3)} ms`;
+  return `${sig3(us)} µs`;
+}
+
+/** A row's value in its metric. */
+export function formatValue(row, value) {
+  return row.metric === 'latency' ? formatMicros(value) : formatRate(value);
+}
+
+/** The spread of a row's trials: '11.9–13.0 M/s' style, both ends in the median's unit. */
+export function formatRange(row) {
+  return `${formatValue(row, row.min).replace(/ .*$/, '')}–${formatValue(row, row.max)}`;
+}
+
+export function formatRatio(ratio) {
+  return `${sig3(ratio)}x`;
+}
+
+/** What a metric's value is, for headings and axes. */
+export function metricTitle(row) {
+  if (row.metric === 'latency') return 'µs, p50 of each trial; lower is better';
+  return `${row.unit === 'ops/s' ? 'operations' : 'messages'} per second; higher is better`;
+}
