@@ -46,6 +46,19 @@ async function sendBatch(many, batch, sendOne) {
 }
 
 const producers = {
+  /** Batches: writeManySync of BATCH messages a call (one tail store per batch). */
+  'spsc-batch'(round) {
+    const ch = channelFor(round.target, 'raw');
+    const batch = Array.from({ length: BATCH }, () => payloadBytes(round.size));
+    const end = start(round.ms);
+    let sent = 0;
+    while (performance.now() < end) {
+      ch.writeManySync(batch, WAIT);
+      sent += BATCH;
+    }
+    ch.writeSync(RAW_END, WAIT);
+    return sent;
+  },
   /** The fastest raw path: tryWrite, and writeSync when the ring is full. */
   'spsc-raw'(round) {
     const ch = channelFor(round.target, 'raw');

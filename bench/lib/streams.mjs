@@ -24,6 +24,18 @@ function measured(count, started) {
 
 /** Receivers of the shmkit transports: each reads one round from `channel` up to its end marker. */
 const shmkitReceivers = {
+  /** Zero copy: pollSync hands every message there to the handler in place. */
+  'spsc-batch'(channel) {
+    let count = 0;
+    let ended = false;
+    const onMessage = (bytes, offset, length) => {
+      if (length === 0) ended = true;
+      else if (!ended) count++;
+    };
+    const started = performance.now();
+    while (!ended) channel.pollSync(onMessage, Infinity, WAIT);
+    return measured(count, started);
+  },
   'spsc-raw'(channel, size) {
     const target = new Uint8Array(size);
     let count = 0;

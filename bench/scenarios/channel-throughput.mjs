@@ -8,6 +8,7 @@ const SIZES = [16, 64, 1024, 4096, 65536, 1 << 20];
 /** The transports of the throughput rows (under-load uses them too). */
 export const THROUGHPUT_ROWS = [
   { transport: 'spsc-raw', name: 'shmkit Channel (SPSC, raw bytes)', kind: 'shmkit' },
+  { transport: 'spsc-batch', name: 'shmkit SPSC batched (writeMany / poll)', kind: 'shmkit' },
   { transport: 'ipc-json', name: 'process.send (json)', kind: 'peer' },
   { transport: 'ipc-advanced', name: 'process.send (advanced)', kind: 'peer' },
   { transport: 'worker', name: 'worker postMessage (thread)', kind: 'peer' },
