@@ -7,8 +7,9 @@
  * member of an exported class, interface or object type alias (methods, getters and setters,
  * properties, constructors, static members), including members a class or interface inherits
  * from an unexported base declared in dist/. Skipped: private and protected members, names
- * that start with `_` or `#`, declarations tagged `@internal`, and the constructors of ShmkitError subclasses (the class's own
- * comment says what the error means; users do not construct them).
+ * that start with `_` or `#`, declarations tagged `@internal`, and the constructors of
+ * ShmkitError and its subclasses (the class's own comment says what the error means; users
+ * do not construct them).
  *
  * Documented means a non-empty `/** ... *\/` attached to the declaration, or, for a member
  * that overrides or implements one of a base class or interface, on that base member. Every
@@ -35,16 +36,15 @@ if (!fs.existsSync(ENTRY)) {
   process.exit(2);
 }
 
-const program = ts.createProgram([ENTRY], {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  lib: ['lib.es2023.d.ts', 'lib.es2024.sharedmemory.d.ts', 'lib.esnext.disposable.d.ts'],
-  types: ['node'],
-  typeRoots: [path.join(ROOT, 'node_modules', '@types')],
-  noEmit: true,
-  skipLibCheck: true,
+// The project's compiler options (lib, types, module resolution), on the built .d.ts files.
+const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), { noEmit: true }, {
+  ...ts.sys,
+  onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+    console.error(`check-doc-comments: tsconfig.json: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
+    process.exit(2);
+  },
 });
+const program = ts.createProgram([ENTRY], { ...config.options, noEmit: true, skipLibCheck: true });
 const checker = program.getTypeChecker();
 
 const entryFile = program.getSourceFile(ENTRY);
