@@ -8,6 +8,7 @@
 
 const BRAND = Symbol.for('shmkit.error');
 
+/** The `code` of every ShmkitError: one per class (see each class), stable across versions. */
 export type ShmkitErrorCode =
   | 'ERR_SHMKIT_INVALID_NAME'
   | 'ERR_SHMKIT_SECTION_EXISTS'
@@ -43,15 +44,25 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_SECTION_IN_USE'
   | 'ERR_SHMKIT_CORRUPT_VALUE';
 
+/**
+ * The base class of every error shmkit throws on purpose: catch it, then branch on `code` or
+ * on the subclass. `instanceof` works across the copies of shmkit a worker loads.
+ */
 export class ShmkitError extends Error {
+  /** Which error this is, `ERR_SHMKIT_*`: match on it rather than on the message. */
   readonly code: ShmkitErrorCode;
 
+  /** For subclasses; shmkit itself throws the subclass that names the failure. */
   constructor(code: ShmkitErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
   }
 
+  /**
+   * `error instanceof SomeShmkitError` by brand, not by class identity: true for errors made
+   * by another copy of the module (another worker's import) too.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     const brands = (value as { [BRAND]?: ReadonlySet<string> })[BRAND];
@@ -79,15 +90,25 @@ export class InvalidNameError extends ShmkitError {
 }
 brand(InvalidNameError);
 
+/** Section.create (or Channel.create, Mailbox.create...) of a name that is taken. */
 export class SectionExistsError extends ShmkitError {
-  constructor(readonly sectionName: string, message = `section '${sectionName}' already exists; use Section.open or Section.openOrCreate`) {
+  constructor(
+    /** The name that is taken. */
+    readonly sectionName: string,
+    message = `section '${sectionName}' already exists; use Section.open or Section.openOrCreate`,
+  ) {
     super('ERR_SHMKIT_SECTION_EXISTS', message);
   }
 }
 brand(SectionExistsError);
 
+/** Section.open (or Channel.open, Mailbox.open...) of a name nobody has created. */
 export class SectionNotFoundError extends ShmkitError {
-  constructor(readonly sectionName: string, message = `section '${sectionName}' does not exist; create it first with Section.create`) {
+  constructor(
+    /** The name that was not found. */
+    readonly sectionName: string,
+    message = `section '${sectionName}' does not exist; create it first with Section.create`,
+  ) {
     super('ERR_SHMKIT_SECTION_NOT_FOUND', message);
   }
 }
@@ -109,6 +130,10 @@ export class SectionAbandonedError extends ShmkitError {
 }
 brand(SectionAbandonedError);
 
+/**
+ * Use of a section, or of a structure placed in it, after close(): its memory is unmapped,
+ * so the operation is refused rather than run on zeros.
+ */
 export class SectionClosedError extends ShmkitError {
   constructor(what: string) {
     super('ERR_SHMKIT_SECTION_CLOSED', `${what} is closed`);
@@ -116,6 +141,7 @@ export class SectionClosedError extends ShmkitError {
 }
 brand(SectionClosedError);
 
+/** The OS refused access: a section or file owned by another user, or a mode that forbids it. */
 export class PermissionError extends ShmkitError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_SHMKIT_PERMISSION', message, options);
@@ -123,6 +149,10 @@ export class PermissionError extends ShmkitError {
 }
 brand(PermissionError);
 
+/**
+ * No room for a section's memory (a full /dev/shm, Docker's 64 MiB, or a full disk): found at
+ * create or grow time, before any use, never as a SIGBUS later.
+ */
 export class NoSpaceError extends ShmkitError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_SHMKIT_NO_SPACE', message, options);
@@ -130,6 +160,7 @@ export class NoSpaceError extends ShmkitError {
 }
 brand(NoSpaceError);
 
+/** A blocking call whose `timeout` (ms) ran out; the message names the call and the timeout. */
 export class TimeoutError extends ShmkitError {
   constructor(message: string) {
     super('ERR_SHMKIT_TIMEOUT', message);
@@ -137,6 +168,7 @@ export class TimeoutError extends ShmkitError {
 }
 brand(TimeoutError);
 
+/** A blocking call whose AbortSignal aborted; `cause` is the signal's reason. */
 export class AbortError extends ShmkitError {
   constructor(message = 'the operation was aborted', options?: { cause?: unknown }) {
     super('ERR_SHMKIT_ABORTED', message, options);
@@ -213,7 +245,13 @@ brand(SendersGoneError);
 
 /** A message larger than the largest record the ring (or heap) can take; names the limit. */
 export class MessageTooLargeError extends ShmkitError {
-  constructor(readonly length: number, readonly limit: number, where = 'this channel') {
+  constructor(
+    /** Bytes of the message, encoded. */
+    readonly length: number,
+    /** The largest message, in bytes, that the ring (or heap) takes. */
+    readonly limit: number,
+    where = 'this channel',
+  ) {
     super('ERR_SHMKIT_MESSAGE_TOO_LARGE', `a message of ${length} bytes is larger than ${where} takes (at most ${limit} bytes)`);
   }
 }
@@ -310,6 +348,7 @@ export class NotLockedError extends ShmkitError {
 }
 brand(NotLockedError);
 
+/** An OS or CPU architecture shmkit does not run on (it supports Linux, macOS and Windows). */
 export class UnsupportedPlatformError extends ShmkitError {
   constructor(message: string) {
     super('ERR_SHMKIT_UNSUPPORTED_PLATFORM', message);
@@ -319,7 +358,13 @@ brand(UnsupportedPlatformError);
 
 /** An OS call failed in a way no more specific class describes; `errno` holds the OS code. */
 export class SystemError extends ShmkitError {
-  constructor(message: string, readonly errno: number, readonly syscall: string) {
+  constructor(
+    message: string,
+    /** The OS error number (errno on POSIX, GetLastError() on Windows; 0 if it gave none). */
+    readonly errno: number,
+    /** The OS call that failed, such as 'mmap'. */
+    readonly syscall: string,
+  ) {
     super('ERR_SHMKIT_SYSTEM', message);
   }
 }
@@ -343,7 +388,11 @@ brand(UnsafePathError);
  * `pids` lists them. Pass `{ force: true }` to remove it anyway (they keep their mapping).
  */
 export class SectionInUseError extends ShmkitError {
-  constructor(message: string, readonly pids: readonly number[]) {
+  constructor(
+    message: string,
+    /** Pids of the live processes that have the section attached. */
+    readonly pids: readonly number[],
+  ) {
     super('ERR_SHMKIT_SECTION_IN_USE', message);
   }
 }

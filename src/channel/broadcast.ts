@@ -45,20 +45,27 @@ const DATA_SIGNAL = BROADCAST_DATA_SIGNAL_OFFSET >> 2;
 const READERS_PARKED = BROADCAST_READERS_PARKED_OFFSET >> 2;
 const FLAGS = BROADCAST_FLAGS_OFFSET >> 2;
 
+/** One message as a Broadcast reader receives it. */
 export interface BroadcastMessage<T> {
+  /** The published value, decoded by the reader's codec. */
   value: T;
   /** Messages this reader lost (lapped by the writer) just before this one. */
   lost: number;
 }
 
+/** Options of Broadcast.create and Broadcast.openOrCreate. */
 export interface BroadcastCreateOptions {
   /** Ring bytes, a power of two from 1 KiB to 1 GiB (default 1 MiB). */
   capacity?: number;
+  /** How this handle encodes values: 'msgpack' (default), 'raw' or your own; not stored. */
   codec?: CodecOption;
+  /** Permission bits of the section, 0o600 by default. */
   mode?: number;
 }
 
+/** Options of Broadcast.open. */
 export interface BroadcastOpenOptions {
+  /** How this handle decodes values: must match what the writer encodes with. */
   codec?: CodecOption;
   /** Ms to wait for a creator still initialising the section (default 5000). */
   timeout?: number;
@@ -66,11 +73,20 @@ export interface BroadcastOpenOptions {
   wait?: number;
 }
 
+/**
+ * One writer, many readers, each reader with its own cursor: publish() never waits, and a
+ * reader that falls behind by more than the ring loses the oldest messages and is told how
+ * many (`lost`). A new reader sees what is published after it opens. Standalone
+ * (Broadcast.create / open) or placed in a buffer (initialize, then the constructor).
+ */
 export class Broadcast<T = unknown> implements Disposable {
+  /** Ring bytes. */
   readonly capacity: number;
+  /** The largest message it takes, in encoded bytes (half the ring, less a record header). */
   readonly maxPayload: number;
   /** Messages this reader has lost in all, by being lapped. */
   lost = 0;
+  /** The section a standalone broadcast lives on, let go of by close(); undefined otherwise. */
   readonly section: OwnSection | undefined;
   private readonly header: Int32Array;
   private readonly words: Int32Array;
@@ -84,6 +100,11 @@ export class Broadcast<T = unknown> implements Disposable {
   private readonly writerSlot: RingSlot;
   private writing = false;
 
+  /**
+   * A handle on the broadcast that initialize() laid out at `byteOffset` (128-byte aligned)
+   * of `buffer`, waiting through `waiter`. It reads from what is published next. Not a
+   * broadcast there: CorruptChannelError; another format version: IncompatibleSectionError.
+   */
   constructor(
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
@@ -119,10 +140,15 @@ export class Broadcast<T = unknown> implements Disposable {
     this.writerSlot = new RingSlot(buffer, byteOffset + BROADCAST_WRITER_SLOT_OFFSET, waiter, 'writer', 'this broadcast', 'a broadcast has one writer (give each writer a broadcast of its own)');
   }
 
+  /** Bytes a broadcast of `capacity` takes in a buffer (its header included). */
   static byteLength(capacity: number): number {
     return broadcastLength(validateCapacity(capacity));
   }
 
+  /**
+   * Lays out an empty broadcast of `capacity` ring bytes (default 1 MiB) at a 128-byte aligned
+   * offset, zeroing its bytes. Only while nobody uses that memory.
+   */
   static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, capacity = DEFAULT_CAPACITY): void {
     validateCapacity(capacity);
     checkPlacement('a broadcast', buffer, byteOffset, broadcastLength(capacity), RING_ALIGNMENT);
@@ -222,6 +248,11 @@ export class Broadcast<T = unknown> implements Disposable {
     this.publishBytes(encodeValue(this.codec, value));
   }
 
+  /**
+   * Publishes bytes as they are (no codec), as publish() does. The first publish takes the
+   * writer's place: a second live writer gets ChannelBusyError. MessageTooLargeError past
+   * maxPayload; ChannelEndedError after end().
+   */
   publishBytes(payload: Uint8Array): void {
     if (!(payload instanceof Uint8Array)) throw new InvalidArgTypeError('Broadcast.publishBytes takes a Uint8Array (or Buffer); publish() encodes other values');
     assertOpen(this.waiter, 'broadcast');
@@ -278,6 +309,10 @@ export class Broadcast<T = unknown> implements Disposable {
     return { value: this.codec.decode(this.scratch.subarray(0, length)) as T, lost: this.lastLost };
   }
 
+  /**
+   * The next message for this reader, waiting for one (async). ChannelEndedError once the
+   * broadcast has ended and this reader has read everything left.
+   */
   async receive(options?: WaitOptionsArg): Promise<BroadcastMessage<T>> {
     const wait = parseWaitOptions(options, 'Broadcast.receive');
     for (;;) {
@@ -294,6 +329,7 @@ export class Broadcast<T = unknown> implements Disposable {
     }
   }
 
+  /** receive, blocking this thread while there is nothing new (for workers). */
   receiveSync(options?: WaitOptionsArg): BroadcastMessage<T> {
     const wait: ParsedWait = parseWaitOptions(options, 'Broadcast.receiveSync');
     for (;;) {
@@ -375,6 +411,7 @@ export class Broadcast<T = unknown> implements Disposable {
     this.section?.close();
   }
 
+  /** close(), for `using broadcast = Broadcast.open(...)`. */
   [Symbol.dispose](): void {
     this.close();
   }

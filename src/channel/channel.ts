@@ -160,16 +160,21 @@ function spinsByTime(options: WaitOptionsArg): boolean {
   return typeof options !== 'object' || options.spin === undefined;
 }
 
+/** Options of Channel.create and Channel.openOrCreate. */
 export interface ChannelCreateOptions {
   /** Ring bytes, a power of two from 1 KiB to 1 GiB (default 1 MiB). Largest message: half. */
   capacity?: number;
   /** 'spsc' (one sender, one receiver), 'mpsc' (default) or 'mpmc' (a work queue). */
   kind?: RingKind;
+  /** How this handle encodes and decodes values: 'msgpack' (default), 'raw' or your own. */
   codec?: CodecOption;
+  /** Permission bits of the section, 0o600 by default. */
   mode?: number;
 }
 
+/** Options of Channel.open (and Mailbox.open). */
 export interface ChannelOpenOptions {
+  /** How this handle encodes and decodes values; use the same codec as the other side. */
   codec?: CodecOption;
   /** Ms to wait for a creator still initialising the section (default 5000). */
   timeout?: number;
@@ -184,8 +189,18 @@ export function checkSame(name: string, option: string, asked: unknown, actual: 
   }
 }
 
+/**
+ * A stream of messages between threads and processes: a ring in shared memory, a codec
+ * (MessagePack by default) and waiting that spins briefly, then parks. Every way to send and
+ * receive comes as try* (never waits for space or a message), async, and *Sync (blocks
+ * this thread, for workers).
+ * end() ends the stream for everyone; close() lets go of this handle. Standalone
+ * (Channel.create / open) or placed in a buffer (Channel.initialize, then the constructor).
+ */
 export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
+  /** The ring under the channel (SpscRing, MpscRing or MpmcQueue), for raw record access. */
   readonly ring: RingBase;
+  /** Who may send and receive: 'spsc', 'mpsc' or 'mpmc' (fixed when it was created). */
   readonly kind: RingKind;
   /** The section this channel owns (standalone channels), let go of by close(). */
   readonly section: OwnSection | undefined;
@@ -197,6 +212,11 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   private readonly handle = new Uint8Array(8);
   private readonly handleView = new DataView(this.handle.buffer);
 
+  /**
+   * A handle on the ring that Channel.initialize laid out at `byteOffset` (128-byte aligned)
+   * of `buffer`, waiting through `waiter` (bound to the same buffer). CorruptChannelError if
+   * no valid ring is there; IncompatibleSectionError for another format version.
+   */
   constructor(
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
@@ -372,6 +392,11 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return { value: this.decodeAndRelease(length) };
   }
 
+  /**
+   * The next message, waiting for one (async: never blocks the event loop). Once the channel
+   * has ended and is drained: ChannelEndedError; once no live sender is left to fill it:
+   * SendersGoneError; TimeoutError, AbortError as the options say.
+   */
   receive(options?: WaitOptionsArg): Promise<T> {
     // Not an async function: a message already there costs one resolved promise.
     try {
@@ -384,6 +409,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     }
   }
 
+  /** receive, blocking this thread while the channel is empty (for workers). */
   receiveSync(options?: WaitOptionsArg): T {
     this.throwDeferred();
     const length = this.open().tryRead();
@@ -792,6 +818,11 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return this.ring.tryWrite(bytes, type);
   }
 
+  /**
+   * Raw bytes: copies `bytes` in as one message (no codec), waiting for space (async).
+   * ChannelEndedError after end(); a message past the ring's limit goes through the
+   * namespace heap if the channel has one, else MessageTooLargeError.
+   */
   write(bytes: Uint8Array, options?: WaitOptionsArg): Promise<void> {
     // Not an async function: a write that fits now costs one resolved promise, not two.
     try {
@@ -843,6 +874,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     }
   }
 
+  /** write, blocking this thread while the ring is full (for workers). */
   writeSync(bytes: Uint8Array, options?: WaitOptionsArg): void {
     checkBytes(bytes);
     if (bytes.length > this.ring.maxPayload) {
@@ -892,6 +924,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return -1;
   }
 
+  /** Raw bytes: a copy of the next message, waiting for one (async); errors as receive. */
   read(options?: WaitOptionsArg): Promise<Uint8Array> {
     try {
       const length = this.open().tryRead();
@@ -902,6 +935,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     }
   }
 
+  /** read, blocking this thread while the channel is empty (for workers). */
   readSync(options?: WaitOptionsArg): Uint8Array {
     const length = this.open().tryRead();
     if (length >= 0) return this.copyAndRelease(length);
@@ -919,6 +953,10 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return this.copyInto(target, this.awaitRecordSync(parseWaitOptions(options, 'Channel.readIntoSync'), 'Channel.readIntoSync', spinsByTime(options)));
   }
 
+  /**
+   * readIntoSync without blocking the event loop. A message longer than `target` is
+   * OutOfRangeError and stays in the channel.
+   */
   readInto(target: Uint8Array, options?: WaitOptionsArg): Promise<number> {
     try {
       checkBytes(target);
@@ -1171,6 +1209,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     this.section?.close();
   }
 
+  /** close(), for `using channel = Channel.open(...)`. */
   [Symbol.dispose](): void {
     this.close();
   }

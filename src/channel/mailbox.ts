@@ -14,12 +14,21 @@ import { ownSections, type OwnSection } from './own-section.js';
 
 const OWNER = RING_OWNER_OFFSET >> 2;
 
+/** Options of Mailbox.create. */
 export interface MailboxCreateOptions {
+  /** Ring bytes, a power of two from 1 KiB to 1 GiB (default 1 MiB). Largest message: half. */
   capacity?: number;
+  /** How this handle encodes and decodes values: 'msgpack' (default), 'raw' or your own. */
   codec?: CodecOption;
+  /** Permission bits of the section, 0o600 by default. */
   mode?: number;
 }
 
+/**
+ * An MPSC channel that belongs to the process (on Linux, the thread) that created it, found
+ * by name: anyone may send to it, only its owner receives (others get NotOwnerError). Unlike
+ * a Channel, its receiver waits also while no sender has it open.
+ */
 export class Mailbox<T = unknown> extends Channel<T> {
   /** Creates the mailbox of this process (its owner) under `name`. */
   static override create<T = unknown>(name: string, options: MailboxCreateOptions = {}): Mailbox<T> {

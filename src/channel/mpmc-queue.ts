@@ -17,10 +17,16 @@ import { MpscRing } from './mpsc-ring.js';
 const HEAD = RING_HEAD_OFFSET >> 2;
 const LOCK_WAIT = { timeout: 30_000 };
 
+/**
+ * A work queue: many producers, many consumers, each record to exactly one consumer.
+ * Consumers take turns under a robust lock held only for one record's read, not its work.
+ * A record whose consumer died after taking it is not delivered again.
+ */
 export class MpmcQueue extends MpscRing {
   private readonly consumerLock: Mutex;
   private holding = false;
 
+  /** A handle on the MPMC queue at `byteOffset` of `buffer`; errors as RingBase's constructor. */
   constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, waiter: Waiter) {
     super(buffer, byteOffset, waiter, RING_KIND_MPMC);
     this.consumerLock = new Mutex(buffer, byteOffset + RING_CONSUMER_LOCK_OFFSET, waiter, {

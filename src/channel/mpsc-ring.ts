@@ -56,6 +56,11 @@ function lane(size: number, high: number): bigint {
   return BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(size >>> 0));
 }
 
+/**
+ * A ring for many producers and one consumer. Producers claim under a short robust lock, copy
+ * without it and commit; a claim left by a producer that died is skipped by the consumer. A
+ * second live consumer is refused with ChannelBusyError.
+ */
 export class MpscRing extends RingBase {
   private readonly producerLock: Mutex;
   /** This process's owner word with the claim bit: the high word of every claim it makes. */
@@ -83,6 +88,10 @@ export class MpscRing extends RingBase {
   readType = RECORD_MESSAGE;
   protected readSize = 0;
 
+  /**
+   * A handle on the MPSC ring at `byteOffset` of `buffer`; errors as RingBase's constructor.
+   * `kind` is for MpmcQueue, which extends this class: leave it out.
+   */
   constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, waiter: Waiter, kind = RING_KIND_MPSC) {
     super(buffer, byteOffset, waiter, kind);
     this.producerLock = new Mutex(buffer, byteOffset + RING_PRODUCER_LOCK_OFFSET, waiter);

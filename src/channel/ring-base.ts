@@ -102,9 +102,18 @@ function detachAllOnExit(): void {
 /** Rings start on a 128-byte boundary (cache-line pairs; see layout/ring.ts). */
 export const RING_ALIGNMENT = 128;
 
+/**
+ * What every ring (SpscRing, MpscRing, MpmcQueue) offers: variable-length records in shared
+ * memory, claimed then committed by producers, read then released by consumers. Payloads are
+ * bytes, with no codec or waiting; Channel adds both on top. try* calls never wait for data
+ * or space (an MPSC or MPMC one may wait a moment for the lock its side shares).
+ */
 export abstract class RingBase {
+  /** Data bytes of the ring (a power of two), its header not included. */
   readonly capacity: number;
+  /** The largest payload a record takes, in bytes (half the capacity, less a record header). */
   readonly maxPayload: number;
+  /** The kind code in the header: 1 SPSC, 2 MPSC, 3 MPMC (Channel's `kind` names it). */
   readonly kind: number;
   /** The header, as Int32 words (indices: the *_OFFSET constants >> 2). */
   readonly header: Int32Array;
@@ -123,8 +132,15 @@ export abstract class RingBase {
   /** Who may still send (sender-table.ts). */
   readonly senders: SenderTable;
 
+  /**
+   * A handle on the ring initialized at `byteOffset` (128-byte aligned) of `buffer`.
+   * CorruptChannelError if no valid ring is there, IncompatibleSectionError for another
+   * format version, InvalidArgValueError if its kind is not `expectedKind`.
+   */
   constructor(
+    /** The memory the ring lives in. */
     readonly buffer: ArrayBuffer | SharedArrayBuffer,
+    /** Where the ring's header starts in `buffer`. */
     readonly byteOffset: number,
     protected readonly waiter: Waiter,
     expectedKind: number,
@@ -226,6 +242,7 @@ export abstract class RingBase {
     return signal;
   }
 
+  /** A consumer is done parking (after parkConsumer), whether it was woken or not. */
   unparkConsumer(): void {
     Atomics.sub(this.header, CONSUMERS_PARKED, 1);
   }
@@ -238,6 +255,7 @@ export abstract class RingBase {
     return signal;
   }
 
+  /** A producer is done parking (after parkProducer), whether it was woken or not. */
   unparkProducer(): void {
     Atomics.sub(this.header, PRODUCERS_PARKED, 1);
   }

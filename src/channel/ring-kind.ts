@@ -10,6 +10,10 @@ import { RING_ALIGNMENT, type RingBase } from './ring-base.js';
 import { checkPlacement } from '../sync/placement.js';
 import { SpscRing } from './spsc-ring.js';
 
+/**
+ * Who may use a channel: 'spsc' one sender and one receiver, 'mpsc' many senders and one
+ * receiver, 'mpmc' many of both (each message to one receiver: a work queue).
+ */
 export type RingKind = 'spsc' | 'mpsc' | 'mpmc';
 
 const CODES: Record<RingKind, number> = { spsc: RING_KIND_SPSC, mpsc: RING_KIND_MPSC, mpmc: RING_KIND_MPMC };

@@ -33,6 +33,11 @@ import { RingSlot } from './ring-slot.js';
 const TAIL = RING_TAIL_OFFSET >> 2;
 const HEAD = RING_HEAD_OFFSET >> 2;
 
+/**
+ * A ring for exactly one producer and one consumer, lock-free: the fastest kind. A second
+ * live producer or consumer is refused with ChannelBusyError (another may take a side over
+ * once its holder closed its handle or died).
+ */
 export class SpscRing extends RingBase {
   // producer side
   private tail: number;
@@ -55,6 +60,7 @@ export class SpscRing extends RingBase {
   readType = RECORD_MESSAGE;
   private readSize = 0;
 
+  /** A handle on the SPSC ring at `byteOffset` of `buffer`; errors as RingBase's constructor. */
   constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, waiter: Waiter) {
     super(buffer, byteOffset, waiter, RING_KIND_SPSC);
     this.tail = Atomics.load(this.header, TAIL);

@@ -8,17 +8,22 @@ import type { Platform } from '../platform/index.js';
 import { AttachTable } from './attach-table.js';
 import { checkHeader, hasMagic, HeaderView, readHeader } from './header.js';
 
+/** One memory-backed section on this machine, as Section.list() reports it. */
 export interface SectionInfo {
+  /** The name Section.open takes (the OS object is `shmkit.<name>`). */
   name: string;
   /** Usable bytes (0 when the header cannot be read). */
   size: number;
   /** Bytes the object takes, header included. */
   totalSize: number;
+  /** What it holds ('raw' for plain sections, 'namespace', 'channel'...); 'unknown' if unread. */
   kind: LayoutKind | 'unknown';
   /** 'ready'; 'initializing' while a live creator works; 'abandoned' if it died doing so;
    *  'incompatible' for an object that is not a section this shmkit can read. */
   state: 'ready' | 'initializing' | 'abandoned' | 'incompatible';
+  /** Pid of the process that created it (0 when the header cannot be read). */
   creatorPid: number;
+  /** When it was created; undefined when the header does not say. */
   createdAt: Date | undefined;
   /** Pids of the attached processes that are alive (a pid appears once per attachment). */
   attachedPids: number[];

@@ -16,6 +16,7 @@ import {
 export const DEFAULT_MODE = 0o600;
 export const DEFAULT_OPEN_TIMEOUT_MS = 5000;
 
+/** Options of Section.create. */
 export interface SectionCreateOptions {
   /** Usable bytes: the length of section.buffer. 1 byte to 1 TiB. */
   size: number;
@@ -29,7 +30,9 @@ export interface SectionCreateOptions {
   initialize?: (buffer: ArrayBuffer) => void;
 }
 
+/** Options of Section.open. */
 export interface SectionOpenOptions {
+  /** The file of a file-backed section (as given to create); omit for memory-backed ones. */
   file?: string;
   /** Map read-only (PROT_READ). Writing to the buffer of a read-only section faults. */
   readonly?: boolean;
@@ -37,11 +40,15 @@ export interface SectionOpenOptions {
   timeout?: number;
 }
 
+/** Options of Section.openOrCreate: create's, used only when this call creates it. */
 export interface SectionOpenOrCreateOptions extends SectionCreateOptions {
+  /** How long to wait for a section another process is still initialising, in ms (default 5000). */
   timeout?: number;
 }
 
+/** Options of Section.unlink. */
 export interface SectionUnlinkOptions {
+  /** The file of a file-backed section: unlink removes that file. */
   file?: string;
   /**
    * Remove the section even while live processes other than this one have it attached

@@ -38,13 +38,21 @@ export function pendingAsyncWaits(): number {
   return hub?.pending ?? 0;
 }
 
+/**
+ * The Waiter of a section (`section.waiter`): pass it with `section.buffer` to the Mutex,
+ * Event, ring or channel you place in the section, and their waits work across processes.
+ * Sync waits are futex waits (or the OS's equivalent); async ones never block the event loop.
+ */
 export class SectionWaiter {
+  /** The section's user area (`section.buffer`); offsets are relative to it. */
   readonly buffer: ArrayBuffer;
+  /** This thread and process, with the start time that tells it from a reused pid. */
   readonly identity: SectionWaiterIdentity;
   private readonly base: bigint;
   private readonly header: Int32Array;
   private readonly hubSection: HubSection;
 
+  /** @internal Made by `section.waiter` (the Platform it takes is not public). */
   constructor(
     private readonly section: Section,
     private readonly platform: Platform,
@@ -71,11 +79,20 @@ export class SectionWaiter {
   /** Set when the section closes (detach): a field, since every channel operation reads it. */
   closed = false;
 
+  /**
+   * Blocks this thread while the 32-bit word at `byteOffset` equals `expected`, for at most
+   * `timeoutMs` (Infinity: no limit). SectionClosedError once the section is closed.
+   */
   wait(byteOffset: number, expected: number, timeoutMs: number): WaitResult {
     if (this.section.closed) throw new SectionClosedError(`section '${this.section.name}'`);
     return this.platform.wait(this.base + BigInt(byteOffset), expected, timeoutMs);
   }
 
+  /**
+   * Resolves once the word may have changed from `expected` (callers re-check it) or with
+   * 'timed-out'; never blocks the event loop. Read-only sections have no doorbell and poll
+   * every 5 ms instead.
+   */
   waitAsync(byteOffset: number, expected: number, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
     if (this.section.closed) return Promise.reject(new SectionClosedError(`section '${this.section.name}'`));
     if (this.section.attachSlot < 0) {
@@ -85,6 +102,7 @@ export class SectionWaiter {
     return doorbellHub(this.platform).waitAsync(this.hubSection, byteOffset, expected, timeoutMs, signal);
   }
 
+  /** Wakes up to `count` threads parked on the word, in any process, sync and async waits alike. */
   notify(byteOffset: number, count: number): void {
     this.platform.wake(this.base + BigInt(byteOffset), count);
     if (Atomics.load(this.header, ARMED_SLOTS_OFFSET >> 2) === 0) return;
@@ -101,6 +119,10 @@ export class SectionWaiter {
     }
   }
 
+  /**
+   * Whether the process `pid` whose start time hashes to `hash` still runs (a reused pid does
+   * not count). When the OS cannot tell right now, it answers true.
+   */
   isAlive(pid: number, hash: number): boolean {
     const startTime = this.platform.processStartTime(pid);
     if (startTime === UNKNOWN_START_TIME) return true; // cannot tell now: never judge a live one dead

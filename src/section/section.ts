@@ -47,7 +47,14 @@ interface SectionParts {
   readonly: boolean;
 }
 
+/**
+ * A named piece of memory that threads and processes on this machine map under one name:
+ * memory-backed (gone at reboot or unlink) or, with `file`, file-backed and persistent.
+ * `buffer` is the user area; a section's `waiter` lets sync and channel structures placed in
+ * it wait across processes. Close it when done (or `using section = ...`).
+ */
 export class Section implements Disposable {
+  /** The name passed to create or open; the OS object's name is derived from it. */
   readonly name: string;
   /** Usable bytes (section.buffer.byteLength). */
   readonly size: number;
@@ -57,6 +64,7 @@ export class Section implements Disposable {
   readonly kind: LayoutKind;
   /** True if this call created the section (openOrCreate tells which happened). */
   readonly created: boolean;
+  /** Mapped read-only (open with `readonly: true`): writes to `buffer` fault; not attached. */
   readonly readonly: boolean;
   /** @internal the attach slot of this Section object, -1 for read-only ones. */
   readonly attachSlot: number;
@@ -241,6 +249,7 @@ export class Section implements Disposable {
     return this.#waiter;
   }
 
+  /** True once close() was called on this handle (not: whether others closed theirs). */
   get closed(): boolean {
     return this.#object === undefined;
   }
@@ -282,6 +291,7 @@ export class Section implements Disposable {
     return this.#platform.unlinkObject({ name: this.name, file: this.file });
   }
 
+  /** close(), for `using section = Section.open(...)`. */
   [Symbol.dispose](): void {
     this.close();
   }

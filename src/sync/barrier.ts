@@ -61,11 +61,19 @@ const collected = new FinalizationRegistry<{ words: Int32Array; at: number; self
   Atomics.compareExchange(words, at, self, 0);
 });
 
+/**
+ * A meeting point for a fixed number of threads or processes (`parties`), placed at an 8-byte
+ * aligned offset of shared memory: each wait() blocks until all have arrived, then all go on
+ * and the barrier is ready for the next round (generation). A party that times out, aborts
+ * or dies breaks it: everyone gets BarrierBrokenError until reset().
+ */
 export class Barrier {
+  /** Bytes a Barrier of `parties` (1 to 4096) takes in the buffer; OutOfRangeError otherwise. */
   static byteLength(parties: number): number {
     return barrierLength(validateInteger(parties, 'parties', 1, BARRIER_MAX_PARTIES));
   }
 
+  /** How many arrivals open the barrier (fixed by initialize). */
   readonly parties: number;
   private readonly words: Int32Array;
   private readonly generationOffset: number;
@@ -73,6 +81,12 @@ export class Barrier {
   private readonly threadId: number;
   private entry = -1;
 
+  /**
+   * A handle on the barrier at `byteOffset` of `buffer` (initialized once, by its creator),
+   * waiting through `waiter`, which must be bound to the same buffer. A bad placement is
+   * InvalidArgTypeError, OutOfRangeError or InvalidArgValueError; OutOfRangeError too when
+   * nothing was initialized there (parties reads 0).
+   */
   constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, private readonly waiter: Waiter) {
     const head = placeWords('Barrier', buffer, byteOffset, BARRIER_TABLE_OFFSET, waiter);
     this.parties = validateInteger(Atomics.load(head, PARTIES), 'Barrier parties (not initialised?)', 1, BARRIER_MAX_PARTIES);
@@ -91,10 +105,12 @@ export class Barrier {
     Atomics.store(words, PARTIES, parties);
   }
 
+  /** The round number: goes up by one each time the barrier opens (and on reset()). */
   get generation(): number {
     return Atomics.load(this.words, GENERATION);
   }
 
+  /** True once a party timed out, aborted or died mid-round, until reset(). */
   get broken(): boolean {
     return Atomics.load(this.words, BROKEN) !== 0;
   }
@@ -105,8 +121,10 @@ export class Barrier {
   }
 
   /**
-   * Arrives and blocks until all parties have. Returns the arrival index: parties - 1 for the
-   * last one, which opened the barrier.
+   * Arrives and blocks this thread until all parties have. Returns the arrival index (the
+   * last to arrive, which opened the barrier, gets parties - 1). When `timeout` ms pass, it
+   * breaks the barrier and throws BarrierBrokenError (its cause a TimeoutError), not
+   * TimeoutError; an abort breaks it too (AbortError). A broken barrier: BarrierBrokenError.
    */
   wait(options?: WaitOptionsArg): number {
     const wait = parseWaitOptions(options, 'Barrier.wait');
@@ -126,6 +144,7 @@ export class Barrier {
     }
   }
 
+  /** Like wait(), without blocking the event loop. */
   async waitAsync(options?: WaitOptionsArg): Promise<number> {
     const wait = parseWaitOptions(options, 'Barrier.waitAsync');
     assertOpen(this.waiter, 'Barrier');

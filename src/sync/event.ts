@@ -28,6 +28,7 @@ const WAITERS = EVENT_WAITERS_OFFSET >> 2;
 const FLAGS = EVENT_FLAGS_OFFSET >> 2;
 const ALL = 0x7fff_ffff;
 
+/** How Event.initialize sets up an event (and Namespace.event creates one). */
 export interface EventOptions {
   /** true: stays set until reset() (Win32 manual-reset); false (default): auto-reset. */
   manualReset?: boolean;
@@ -35,12 +36,24 @@ export interface EventOptions {
   initialState?: boolean;
 }
 
+/**
+ * A Win32-style event shared by threads and processes, placed at an 8-byte aligned offset of
+ * shared memory. Manual reset: set() releases every waiter and stays set until reset(). Auto
+ * reset (the default): set() releases one waiter, which resets it; setting it twice before
+ * anyone waits still releases only one.
+ */
 export class Event {
+  /** Bytes an Event takes in the buffer (16). */
   static readonly byteLength = EVENT_LENGTH;
 
   private readonly words: Int32Array;
   private readonly generationOffset: number;
 
+  /**
+   * A handle on the event at `byteOffset` of `buffer` (initialized once, by its creator),
+   * waiting through `waiter`, which must be bound to the same buffer. A bad placement is
+   * InvalidArgTypeError, OutOfRangeError or InvalidArgValueError.
+   */
   constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, private readonly waiter: Waiter) {
     this.words = placeWords('Event', buffer, byteOffset, EVENT_LENGTH, waiter);
     this.generationOffset = byteOffset + EVENT_GENERATION_OFFSET;
@@ -59,14 +72,20 @@ export class Event {
     Atomics.store(words, STATE, initial ? 1 : 0);
   }
 
+  /** Whether the event stays set until reset() (fixed by initialize). */
   get manualReset(): boolean {
     return (Atomics.load(this.words, FLAGS) & EVENT_FLAG_MANUAL_RESET) !== 0;
   }
 
+  /** Whether the event is set at this instant (a look only: it consumes nothing). */
   get isSet(): boolean {
     return Atomics.load(this.words, STATE) === 1;
   }
 
+  /**
+   * Sets the event: wakes every waiter (manual reset) or one (auto reset). With manual reset,
+   * the waiters parked when set() ran are released even if reset() follows at once.
+   */
   set(): void {
     assertOpen(this.waiter, 'Event');
     Atomics.store(this.words, STATE, 1);
@@ -76,6 +95,7 @@ export class Event {
     }
   }
 
+  /** Clears the event; later waits block until the next set(). */
   reset(): void {
     assertOpen(this.waiter, 'Event');
     Atomics.store(this.words, STATE, 0);
@@ -94,13 +114,14 @@ export class Event {
   /** Without waiting: true if the event is set (and, for auto-reset, consumes it). */
   private readonly probe = (): boolean => this.tryWait();
 
+  /** True if the event is set, without waiting; for an auto-reset event this consumes the set. */
   tryWait(): boolean {
     assertOpen(this.waiter, 'Event');
     if (this.manualReset) return Atomics.load(this.words, STATE) === 1;
     return Atomics.compareExchange(this.words, STATE, 1, 0) === 1;
   }
 
-  /** Blocks until the event is set (TimeoutError / AbortError otherwise). */
+  /** Blocks this thread until the event is set (for workers); else TimeoutError or AbortError. */
   wait(options?: WaitOptionsArg): void {
     if (this.tryWait()) return;
     const wait = parseWaitOptions(options, 'Event.wait');
@@ -122,6 +143,7 @@ export class Event {
     }
   }
 
+  /** Like wait(), without blocking the event loop. */
   async waitAsync(options?: WaitOptionsArg): Promise<void> {
     const wait = parseWaitOptions(options, 'Event.waitAsync');
     if (this.tryWait()) return;

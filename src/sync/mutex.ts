@@ -31,6 +31,7 @@ import {
 import { assertOpen, type Waiter } from './waiter.js';
 import { pauseHook } from './pause-points.js';
 
+/** What lock() and lockAsync() hand back once the lock is held. */
 export interface LockGrant {
   /** True when the previous owner died holding the lock: check what it guards. */
   readonly recovered: boolean;
@@ -43,12 +44,20 @@ const OWNER = MUTEX_OWNER_OFFSET >> 2;
 const THREAD = MUTEX_THREAD_OFFSET >> 2;
 const RECOVERIES = MUTEX_RECOVERIES_OFFSET >> 2;
 
+/** Options of the Mutex constructor. */
 export interface MutexOptions {
   /** Called (before lock returns) when the lock was taken over from a dead owner. */
   onRecover?: () => void;
 }
 
+/**
+ * A lock shared by threads and processes, placed at an 8-byte aligned offset of shared
+ * memory (a section's buffer, or a SharedArrayBuffer between threads). Robust: a waiter takes
+ * over the lock of an owner that died holding it and is told so (`grant.recovered`). Not
+ * recursive (DeadlockError); only the holding thread may unlock (NotOwnerError).
+ */
 export class Mutex {
+  /** Bytes a Mutex takes in the buffer (16). */
   static readonly byteLength = MUTEX_LENGTH;
 
   private readonly words: Int32Array;
@@ -59,6 +68,11 @@ export class Mutex {
   private releaseLocal: MutexInterface.Releaser | undefined;
   private readonly onRecover: (() => void) | undefined;
 
+  /**
+   * A handle on the mutex at `byteOffset` of `buffer` (initialized once, by its creator),
+   * waiting through `waiter`, which must be bound to the same buffer. A bad placement is
+   * InvalidArgTypeError, OutOfRangeError or InvalidArgValueError; nothing is written.
+   */
   constructor(
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
@@ -78,6 +92,7 @@ export class Mutex {
     new Int32Array(buffer, byteOffset, MUTEX_LENGTH >> 2).fill(0);
   }
 
+  /** Whether anyone (any thread or process) holds the lock at this instant. */
   get isLocked(): boolean {
     return Atomics.load(this.words, OWNER) !== 0;
   }

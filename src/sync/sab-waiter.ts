@@ -8,12 +8,18 @@ import type { Waiter, WaiterIdentity, WaitResult } from './waiter.js';
 
 const noop = (): void => {};
 
+/**
+ * The Waiter for structures in a SharedArrayBuffer shared by the threads of one process
+ * (Atomics.wait / waitAsync / notify). Between processes, use a section's `waiter` instead.
+ */
 export class SharedArrayBufferWaiter implements Waiter {
+  /** This process and thread; startTime 0, as every party lives in this process. */
   readonly identity: WaiterIdentity = { pid: process.pid, startTime: 0, threadId };
   /** A SharedArrayBuffer lives as long as anyone references it: never closed. */
   readonly closed = false;
   private readonly words: Int32Array;
 
+  /** A waiter over `buffer`; anything other than a SharedArrayBuffer is InvalidArgTypeError. */
   constructor(readonly buffer: SharedArrayBuffer) {
     if (!(buffer instanceof SharedArrayBuffer)) {
       throw new InvalidArgTypeError('SharedArrayBufferWaiter needs a SharedArrayBuffer');

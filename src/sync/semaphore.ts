@@ -25,12 +25,24 @@ const COUNT = SEMAPHORE_COUNT_OFFSET >> 2;
 const WAITERS = SEMAPHORE_WAITERS_OFFSET >> 2;
 const MAX_COUNT = 0x7fff_ffff;
 
+/**
+ * A counting semaphore shared by threads and processes, placed at an 8-byte aligned offset of
+ * shared memory: acquire takes a permit, waiting while there is none; release gives permits
+ * back. Permits are not tied to who took them: one taken by a process that dies is not
+ * given back.
+ */
 export class Semaphore {
+  /** Bytes a Semaphore takes in the buffer (16). */
   static readonly byteLength = SEMAPHORE_LENGTH;
 
   private readonly words: Int32Array;
   private readonly countOffset: number;
 
+  /**
+   * A handle on the semaphore at `byteOffset` of `buffer` (initialized once, by its creator),
+   * waiting through `waiter`, which must be bound to the same buffer. A bad placement is
+   * InvalidArgTypeError, OutOfRangeError or InvalidArgValueError.
+   */
   constructor(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, private readonly waiter: Waiter) {
     this.words = placeWords('Semaphore', buffer, byteOffset, SEMAPHORE_LENGTH, waiter);
     this.countOffset = byteOffset + SEMAPHORE_COUNT_OFFSET;
@@ -50,6 +62,7 @@ export class Semaphore {
     return Atomics.load(this.words, COUNT);
   }
 
+  /** Takes a permit if one is there now; false if not. Never blocks. */
   tryAcquire(): boolean {
     assertOpen(this.waiter, 'Semaphore');
     for (let count = Atomics.load(this.words, COUNT); count > 0; count = Atomics.load(this.words, COUNT)) {
@@ -60,6 +73,10 @@ export class Semaphore {
 
   private readonly probe = (): boolean => this.tryAcquire();
 
+  /**
+   * Takes a permit, blocking this thread while there is none (for workers). TimeoutError
+   * after `timeout` ms, AbortError when `signal` aborts; either way no permit is taken.
+   */
   acquire(options?: WaitOptionsArg): void {
     if (this.tryAcquire()) return;
     const wait = parseWaitOptions(options, 'Semaphore.acquire');
@@ -75,6 +92,7 @@ export class Semaphore {
     }
   }
 
+  /** Like acquire(), without blocking the event loop. */
   async acquireAsync(options?: WaitOptionsArg): Promise<void> {
     const wait: ParsedWait = parseWaitOptions(options, 'Semaphore.acquireAsync');
     if (this.tryAcquire() || spinWhile(wait, this.probe, true)) return;

@@ -6,9 +6,15 @@ import { AbortError, TimeoutError } from '../errors.js';
 import type { Waiter, WaitResult } from './waiter.js';
 import { validateAbortSignal, validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
 
+/**
+ * How long a blocking call may wait. Every blocking call takes these, or a bare number as the
+ * timeout in ms. A wait that runs out throws TimeoutError (Barrier: BarrierBrokenError); an
+ * aborted one, AbortError.
+ */
 export interface WaitOptions {
   /** Milliseconds; Infinity (the default) waits forever; 0 tries once. */
   timeout?: number;
+  /** Aborting it ends the wait with AbortError (its cause the signal's reason). */
   signal?: AbortSignal;
   /**
    * Busy checks before parking (default SPIN_ITERATIONS, about a microsecond). Raise it when
@@ -17,6 +23,7 @@ export interface WaitOptions {
   spin?: number;
 }
 
+/** What a blocking call's last argument accepts: WaitOptions, a timeout in ms, or nothing. */
 export type WaitOptionsArg = number | WaitOptions | undefined;
 
 /** Busy-check iterations before parking: about a microsecond, enough for a short hand-off. */

@@ -12,10 +12,15 @@
 
 import { SectionClosedError } from '../errors.js';
 
+/**
+ * How a Waiter's wait ended: 'ok' woken (or possibly woken: callers re-check the word),
+ * 'not-equal' the word already differed, 'timed-out' the time ran out.
+ */
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 /** Who is waiting or owning: enough to tell later whether that process is still alive. */
 export interface WaiterIdentity {
+  /** process.pid; with startTime, tells this process from a later one given the same pid. */
   readonly pid: number;
   /** OS-specific process start time (0 if unknown); see src/platform/types.ts. */
   readonly startTime: number;
@@ -23,9 +28,15 @@ export interface WaiterIdentity {
   readonly threadId: number;
 }
 
+/**
+ * How a shared structure parks a thread until a 32-bit word changes, and wakes the threads
+ * parked on one. Use a section's `waiter` for memory shared by processes, or a
+ * SharedArrayBufferWaiter between threads; implement it to bring another kind of memory.
+ */
 export interface Waiter {
   /** The memory the offsets refer to. */
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  /** This thread and process, as structures record it for owners and parties. */
   readonly identity: WaiterIdentity;
 
   /** Blocks this thread while the word at `byteOffset` equals `expected` (Infinity = no timeout). */
