@@ -88,7 +88,11 @@ function describe(value: unknown): string {
 const active = new Set<WeakRef<RingBase>>();
 let detachesOnExit = false;
 
+/** Set while this thread exits: sender slots stay, naming a thread about to be gone. */
+let exiting = false;
+
 function detachAllOnExit(): void {
+  exiting = true;
   for (const ref of active) {
     try {
       ref.deref()?.detach();
@@ -324,14 +328,16 @@ export abstract class RingBase {
   /** Registers this handle as a sender before its first claim (sender-table.ts). */
   protected startSending(): void {
     this.senders.register();
-    this.detachOnExit(); // a thread that ends without close() gives its sender slot back
+    this.detachOnExit(); // a claim left open at exit is cancelled
   }
 
-  /** Gives this handle's sender slot back and wakes parked receivers: it may have been the last. */
+  /**
+   * Gives this handle's sender slot back: close() says "this sender is done, not the stream".
+   * Not at thread exit: a sender that ends without close() (or end()) leaves its slot to its
+   * dead owner, which is how receivers learn that it is gone (sender-table.ts).
+   */
   protected stopSending(): void {
-    if (!this.senders.release()) return;
-    Atomics.add(this.header, DATA_SIGNAL, 1);
-    this.waiter.notify(this.base + RING_DATA_SIGNAL_OFFSET, 0x7fff_ffff);
+    if (!exiting) this.senders.release();
   }
 
   /** Publishes what this handle consumed so far (batched heads), e.g. when a reader stops early. */

@@ -3,13 +3,17 @@
  * (issue 12: a `for await` consumer whose producer exited without end() waited for ever).
  *
  * Eight sender slots in the ring header (layout/ring.ts, "sender table"), each a RingSlot:
- * a handle takes one the first time it sends, from 0 or from a dead holder, and gives it back
- * when it is closed, collected, or its thread ends. "Senders flags" says that a sender has
- * ever registered (bit 0) and that one found no slot (bit 1: more than eight at once), in
- * which case nobody can tell when all are gone and receivers just wait, as before.
+ * a handle takes one the first time it sends, from 0 or from a dead holder. `close()` gives
+ * it back: that sender is done, but the stream is not (another sender, or a coordinator that
+ * calls end() later, may follow). A sender that exits, is killed or whose thread ends without
+ * close() leaves its slot to a dead owner. "Senders flags" says that a sender has registered
+ * (bit 0) and that one found no slot (bit 1: more than eight at once: nobody can tell).
  *
- * A receiver asks only when it has waited a park slice with the ring empty, so the hot paths
- * never look at the table.
+ * Gone = no live holder, and at least one holder that died without letting go, and this
+ * receiver either saw a sender alive or the ring was read since this handle opened (so a
+ * consumer restarted after a crash does not give up on producers that restart too). A
+ * receiver asks only when it has waited a park slice with the ring empty: the hot paths never
+ * look at the table.
  */
 import {
   RING_HEAD_OFFSET,
@@ -34,6 +38,8 @@ export class SenderTable {
   registered = false;
   /** A receiver saw a live sender: from then on, none left means gone. */
   private sawSender = false;
+  /** The shared head when this handle opened: a head that moved means messages were read since. */
+  private readonly headAtOpen: number;
 
   constructor(
     private readonly buffer: ArrayBuffer | SharedArrayBuffer,
@@ -42,6 +48,7 @@ export class SenderTable {
   ) {
     this.header = new Int32Array(buffer, ringOffset, RING_HEADER_LENGTH >> 2);
     this.lanes = new BigInt64Array(buffer, ringOffset + RING_SENDER_TABLE_OFFSET, RING_SENDER_SLOTS);
+    this.headAtOpen = Atomics.load(this.header, RING_HEAD_OFFSET >> 2);
   }
 
   /** Called before this handle's first send. */
@@ -59,7 +66,7 @@ export class SenderTable {
     Atomics.or(this.header, RING_SENDERS_FLAGS_OFFSET >> 2, SENDERS_REGISTERED | SENDERS_UNTRACKED);
   }
 
-  /** Gives this handle's slot back; true if it held one (the caller wakes parked receivers). */
+  /** Gives this handle's slot back (close()); true if it held one. */
   release(): boolean {
     this.registered = false;
     const slot = this.held;
@@ -69,15 +76,12 @@ export class SenderTable {
     return true;
   }
 
-  /**
-   * True when no live sender is left for this receiver: senders have registered (all were
-   * tracked), none is alive now, and this receiver saw one alive or the ring has been read
-   * from (a producer that sent and left before anyone waited).
-   */
+  /** Whether this receiver should stop waiting: see the file comment for "gone". */
   allGone(): 'live' | 'none-yet' | 'gone' {
     const flags = Atomics.load(this.header, RING_SENDERS_FLAGS_OFFSET >> 2);
     if ((flags & SENDERS_UNTRACKED) !== 0) return 'live'; // cannot tell
     if ((flags & SENDERS_REGISTERED) === 0) return 'none-yet';
+    let dead = false;
     for (let i = 0; i < RING_SENDER_SLOTS; i++) {
       const lane = Atomics.load(this.lanes, i);
       if (lane === 0n) continue;
@@ -86,8 +90,10 @@ export class SenderTable {
         this.sawSender = true;
         return 'live';
       }
+      dead = true;
     }
-    if (this.sawSender || Atomics.load(this.header, RING_HEAD_OFFSET >> 2) !== 0) return 'gone';
+    if (!dead) return 'none-yet'; // every sender let go with close(): more may come, or end()
+    if (this.sawSender || Atomics.load(this.header, RING_HEAD_OFFSET >> 2) !== this.headAtOpen) return 'gone';
     return 'none-yet';
   }
 }
