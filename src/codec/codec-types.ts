@@ -11,8 +11,8 @@ export interface Codec<T = unknown> {
 
 /**
  * How a channel, broadcast or namespace picks its codec:
- * - 'msgpack' (the default): MessagePack following the value rules, read through msgpackr,
- *   with msgpackr record structures when a structure store is at hand (msgpackr-codec.ts);
+ * - 'msgpack' (the default): MessagePack following the value rules, with msgpackr's record
+ *   structures when a structure store is at hand (msgpack-codec.ts);
  * - '@msgpack/msgpack': the same format through the @msgpack/msgpack library, without
  *   records (msgpack-javascript-codec.ts);
  * - 'raw': Uint8Array messages as they are;

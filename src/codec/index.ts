@@ -1,6 +1,6 @@
 // The codec layer: values to bytes and back, for channels and the store alike (SPEC.md's layer
 // table: codec/ imports only errors). The value rules and the wire format are described at the
-// top of msgpackr-codec.ts.
+// top of msgpack-codec.ts.
 export type { Codec, CodecOption } from './codec-types.js';
 export { msgpackCodec, type MsgpackCodecOptions } from './msgpack-codec.js';
 export { msgpackJavascriptCodec } from './msgpack-javascript-codec.js';

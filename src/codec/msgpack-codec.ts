@@ -1,9 +1,9 @@
 /**
  * The 'msgpack' codec, shmkit's default: MessagePack that follows THE VALUE RULES, written in
- * one pass by ValueWriter and read by msgpackr's decoder (ValueReader), with msgpackr record
- * structures shared through a StructureStore when one is given (a namespace gives its own).
- * Chosen by measurement over @msgpack/msgpack and over msgpackr's own encoder
- * (docs/decisions.md, "Codec (issue 11)").
+ * one pass by ValueWriter and read by ValueReader, with msgpackr's record structures
+ * (records-format.ts) shared through a StructureStore when one is given (a namespace gives
+ * its own). Chosen by measurement over @msgpack/msgpack and over msgpackr's own encoder and
+ * decoder (docs/decisions.md, "Codec (issue 11)").
  *
  * THE VALUE RULES. A value either comes back equal, with the same types, or is refused with
  * UnserializableValueError before anything is written; nothing silently changes.
@@ -40,8 +40,8 @@
  * arrays, and object identity (an object referenced twice comes back as two copies).
  *
  * Decoding never lets "__proto__" become a prototype: plain maps or records with that key are
- * refused (our writers never write one; proto-keys.ts), and the key/value lists above are
- * applied with defineProperty.
+ * refused (our writers never write one), and the key/value lists above are applied with
+ * defineProperty.
  */
 import { CorruptValueError, InvalidArgTypeError } from '../errors.js';
 import type { Codec } from './codec-types.js';

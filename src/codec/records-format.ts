@@ -1,6 +1,6 @@
 /**
- * How the 'msgpack' codec writes msgpackr record structures (the "r" extension of msgpackr's
- * README), in the subset msgpackr's decoder reads and we write:
+ * How the 'msgpack' codec writes msgpackr's record structures (the "r" extension of msgpackr's
+ * README, "Record Structure Extension Definition"), the subset of it we write and read:
  *
  *   records message  = 0xc1, N, value
  *     0xc1           a byte MessagePack never uses: "this message uses records". Messages

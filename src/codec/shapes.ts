@@ -13,7 +13,8 @@ import { MAX_LOCAL_STRUCTURES } from './records-format.js';
 import type { StructureTable } from './structure-store.js';
 
 export class Shape {
-  readonly next = new Map<string, Shape>();
+  /** The shapes one key longer, by that key (a dictionary object: faster here than a Map). */
+  readonly next: Record<string, Shape | undefined> = Object.create(null) as Record<string, Shape | undefined>;
   /** Index in the shared structures, or -1. */
   shared = -1;
   /** Times this shape was written while not shared. */
@@ -72,7 +73,7 @@ export class Shapes {
     let shape = this.root;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      let next = shape.next.get(key);
+      let next = shape.next[key];
       if (next === undefined) next = this.add(shape, key);
       if (next === NOT_A_RECORD) return NOT_A_RECORD;
       shape = next;
@@ -117,7 +118,7 @@ export class Shapes {
   private add(parent: Shape, key: string): Shape {
     const shape = key === '__proto__' || !(key as unknown as { isWellFormed(): boolean }).isWellFormed() ? NOT_A_RECORD : new Shape();
     if (shape !== NOT_A_RECORD) this.count++;
-    parent.next.set(key, shape);
+    parent.next[key] = shape;
     return shape;
   }
 

@@ -4,16 +4,18 @@
  * and turns anything else into an error: every message is a value or a CorruptValueError.
  *
  * Why not msgpackr's decoder: the rules' extensions carry a nested value inside their data,
- * and msgpackr reads such a value only through its readAt callback, which its native string
- * reader gets wrong (strings come from the wrong place once the read jumps into extension
- * data; scratch/ had the reproduction). msgpackr's extension table is also one per process,
- * shared with every other user of msgpackr. Reading ourselves also checks, as we go, what
- * msgpackr lets pass: a "__proto__" key (msgpackr renames it to "__proto_"), a record byte
- * with no structure (msgpackr reads it as a number), a nested value that does not fill its
- * extension, the C1 byte.
+ * and msgpackr reads such a value only through the readAt callback it gives extensions, which
+ * its native string reader (msgpackr-extract, on by default) gets wrong: it extracts the
+ * strings of a message ahead, in order, skipping extension data, so a read that jumps into
+ * the data takes the next string of the message instead (an Error's code 'E_RANGE' came back
+ * as 'E_RAN'). Its extension table is also one per process, shared with every other user of
+ * msgpackr. Reading ourselves also checks, as we go, what msgpackr lets pass: a "__proto__"
+ * key (msgpackr renames it "__proto_"), a record byte with no structure (msgpackr reads it as
+ * a number and goes on), a nested value that does not fill its extension, the C1 byte.
  *
- * The input may be a view of a ring or a namespace that is only valid during the call: strings
- * and numbers are read out, binary values are copied.
+ * The input is read where it is (a view of a ring or a namespace, valid during the call):
+ * numbers and strings are read out of it, binary values copied. Nothing is allocated per
+ * message besides the values themselves.
  */
 import { LOCAL_RECORD_BASE, MAX_LOCAL_STRUCTURES, RECORD_DEFINITION_EXT, RECORDS_HEADER_LENGTH, RECORDS_MARKER } from './records-format.js';
 import type { Structure, StructureTable } from './structure-store.js';
@@ -25,27 +27,35 @@ import { BY_EXT } from './value-rules.js';
 const MAX_NESTING = 1000;
 /** A shared structure's reader becomes a compiled object literal after this many records. */
 const COMPILE_AFTER = 4;
-const fromCharCode = String.fromCharCode;
-/** Views of a whole input buffer above this size are dropped after the read. */
-const RELEASE_ABOVE = 1 << 20;
-const NO_BUFFER = new ArrayBuffer(0);
-const KEY_CACHE_SIZE = 512;
+/** Strings up to this many bytes are looked up in the string cache. */
 const KEY_CACHE_MAX_LENGTH = 24;
+const KEY_CACHE_SIZE = 512;
+const UINT8_PROTOTYPE = Uint8Array.prototype;
+const fromCharCode = String.fromCharCode;
+
+/** UTF-8 bytes to a string: Buffer's native slice, which any Uint8Array (shared too) can use. */
+const utf8Slice = Buffer.prototype.utf8Slice as unknown as ((this: Uint8Array, start: number, end: number) => string) | undefined;
+function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (utf8Slice !== undefined) return utf8Slice.call(bytes, start, end);
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+}
+
+/** Floats are read by copying their bytes here (MessagePack is big-endian). */
+const float64 = new Float64Array(1);
+const float32 = new Float32Array(1);
+const float64Bytes = new Uint8Array(float64.buffer);
+const float32Bytes = new Uint8Array(float32.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** How a structure's records are read: keys, and a compiled reader once it is used often. */
 interface RecordReader {
   readonly keys: Structure;
   uses: number;
-  compiled: ((read: () => unknown) => object) | null;
+  compiled: ((reader: ValueReader) => object) | null;
 }
 
 export class ValueReader {
-  /** The input's whole buffer, viewed three ways (cached: a ring decodes from one buffer). */
-  private buffer: ArrayBufferLike = NO_BUFFER;
-  private bytes: Uint8Array = new Uint8Array(NO_BUFFER);
-  private view: DataView = new DataView(NO_BUFFER);
-  private text: Buffer = Buffer.from(NO_BUFFER);
-  /** Position and end of the message in the buffer. */
+  private bytes: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private end = 0;
   private nesting = 0;
@@ -54,44 +64,40 @@ export class ValueReader {
   private readonly shared: RecordReader[] = [];
   private readonly locals: (RecordReader | undefined)[] = [];
   private localsUsed = false;
-  private readonly readNext = (): unknown => this.read();
-  /** Map keys seen lately, by a hash of their length and first and last bytes. */
+  /** Short strings seen lately, by a hash of their length and first and last bytes. */
   private readonly keys: (string | undefined)[] = new Array(KEY_CACHE_SIZE);
 
   constructor(private readonly table: StructureTable | null) {}
 
   /** The value in `bytes`; throws (any error) if they are not exactly one. */
-  decode(bytes: Uint8Array): unknown {
-    const length = bytes.byteLength;
+  decode(input: Uint8Array): unknown {
+    // A Buffer (or other subclass) would make our binary copies Buffers: read a plain view.
+    const bytes = Object.getPrototypeOf(input) === UINT8_PROTOTYPE ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    const length = bytes.length;
     if (length === 0) throw new Error('no bytes');
-    if (bytes.buffer !== this.buffer) this.viewBuffer(bytes.buffer);
-    this.pos = bytes.byteOffset;
-    this.end = this.pos + length;
+    this.bytes = bytes;
+    this.pos = 0;
+    this.end = length;
     this.nesting = 0;
     this.records = false;
-    if (this.bytes[this.pos] === RECORDS_MARKER) {
-      if (this.table === null) throw new Error('bytes with records, and this codec has no structure store');
-      if (length <= RECORDS_HEADER_LENGTH) throw new Error('a records message without a value');
-      this.requireShared(this.bytes[this.pos + 1]!);
-      this.records = true;
-      this.pos += RECORDS_HEADER_LENGTH;
+    try {
+      if (bytes[0] === RECORDS_MARKER) {
+        if (this.table === null) throw new Error('bytes with records, and this codec has no structure store');
+        if (length <= RECORDS_HEADER_LENGTH) throw new Error('a records message without a value');
+        this.requireShared(bytes[1]!);
+        this.records = true;
+        this.pos = RECORDS_HEADER_LENGTH;
+      }
+      if (this.localsUsed) {
+        this.locals.fill(undefined);
+        this.localsUsed = false;
+      }
+      const value = this.read();
+      if (this.pos !== length) throw new Error(`${length - this.pos} bytes after the value`);
+      return value;
+    } finally {
+      this.bytes = NO_BYTES; // do not keep the caller's memory alive
     }
-    if (this.localsUsed) {
-      this.locals.fill(undefined);
-      this.localsUsed = false;
-    }
-    const value = this.read();
-    if (this.pos !== this.end) throw new Error(`${this.end - this.pos} bytes after the value`);
-    // A large input that is a whole buffer is a copy made for this read: do not keep it alive.
-    if (length > RELEASE_ABOVE && length === bytes.buffer.byteLength) this.viewBuffer(NO_BUFFER);
-    return value;
-  }
-
-  private viewBuffer(buffer: ArrayBufferLike): void {
-    this.buffer = buffer;
-    this.bytes = new Uint8Array(buffer);
-    this.view = new DataView(buffer);
-    this.text = Buffer.from(buffer);
   }
 
   /** Makes sure the first `count` shared structures are known, loading them if need be. */
@@ -111,47 +117,64 @@ export class ValueReader {
     return at;
   }
 
-  private read(): unknown {
+  private u16(at: number): number {
+    return (this.bytes[at]! << 8) | this.bytes[at + 1]!;
+  }
+
+  private u32(at: number): number {
+    const bytes = this.bytes;
+    return bytes[at]! * 0x1000000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
+  }
+
+  private float(at: number, size: 4 | 8): number {
+    const target = size === 8 ? float64Bytes : float32Bytes;
+    const bytes = this.bytes;
+    for (let i = 0; i < size; i++) target[LITTLE_ENDIAN ? size - 1 - i : i] = bytes[at + i]!;
+    return size === 8 ? float64[0]! : float32[0]!;
+  }
+
+  /** One value. Not private: compiled record readers call it. */
+  read(): unknown {
     if (this.pos >= this.end) throw new Error('unexpected end of the bytes');
-    const token = this.bytes[this.pos++]!;
+    const bytes = this.bytes;
+    const token = bytes[this.pos++]!;
     if (token < 0x80) return token < 0x40 || !this.records ? token : this.readRecord(token);
     if (token < 0x90) return this.readMap(token & 0x0f);
     if (token < 0xa0) return this.readArray(token & 0x0f);
-    if (token < 0xc0) return this.readString(token & 0x1f);
+    if (token < 0xc0) return this.readFixString(token & 0x1f);
     if (token >= 0xe0) return token - 0x100;
-    const view = this.view;
     switch (token) {
       case 0xc0: return null;
       case 0xc2: return false;
       case 0xc3: return true;
-      case 0xc4: return this.readBinary(this.bytes[this.take(1)]!);
-      case 0xc5: return this.readBinary(view.getUint16(this.take(2)));
-      case 0xc6: return this.readBinary(view.getUint32(this.take(4)));
-      case 0xc7: return this.readExtension(this.bytes[this.take(1)]!);
-      case 0xc8: return this.readExtension(view.getUint16(this.take(2)));
-      case 0xc9: return this.readExtension(view.getUint32(this.take(4)));
-      case 0xca: return view.getFloat32(this.take(4));
-      case 0xcb: return view.getFloat64(this.take(8));
-      case 0xcc: return this.bytes[this.take(1)]!;
-      case 0xcd: return view.getUint16(this.take(2));
-      case 0xce: return view.getUint32(this.take(4));
-      case 0xcf: return this.int64(view.getUint32(this.take(8)), view.getUint32(this.pos - 4));
-      case 0xd0: return view.getInt8(this.take(1));
-      case 0xd1: return view.getInt16(this.take(2));
-      case 0xd2: return view.getInt32(this.take(4));
-      case 0xd3: return this.int64(view.getInt32(this.take(8)), view.getUint32(this.pos - 4));
-      case 0xd4: return this.bytes[this.pos] === RECORD_DEFINITION_EXT && this.records ? this.readDefinition() : this.readExtension(1);
+      case 0xc4: return this.readBinary(bytes[this.take(1)]!);
+      case 0xc5: return this.readBinary(this.u16(this.take(2)));
+      case 0xc6: return this.readBinary(this.u32(this.take(4)));
+      case 0xc7: return this.readExtension(bytes[this.take(1)]!);
+      case 0xc8: return this.readExtension(this.u16(this.take(2)));
+      case 0xc9: return this.readExtension(this.u32(this.take(4)));
+      case 0xca: return this.float(this.take(4), 4);
+      case 0xcb: return this.float(this.take(8), 8);
+      case 0xcc: return bytes[this.take(1)]!;
+      case 0xcd: return this.u16(this.take(2));
+      case 0xce: return this.u32(this.take(4));
+      case 0xcf: return this.int64(this.u32(this.take(8)), this.u32(this.pos - 4));
+      case 0xd0: return (bytes[this.take(1)]! << 24) >> 24;
+      case 0xd1: return (this.u16(this.take(2)) << 16) >> 16;
+      case 0xd2: return this.u32(this.take(4)) | 0;
+      case 0xd3: return this.int64(this.u32(this.take(8)) | 0, this.u32(this.pos - 4));
+      case 0xd4: return bytes[this.pos] === RECORD_DEFINITION_EXT && this.records ? this.readDefinition() : this.readExtension(1);
       case 0xd5: return this.readExtension(2);
       case 0xd6: return this.readExtension(4);
       case 0xd7: return this.readExtension(8);
       case 0xd8: return this.readExtension(16);
-      case 0xd9: return this.readString(this.bytes[this.take(1)]!);
-      case 0xda: return this.readString(view.getUint16(this.take(2)));
-      case 0xdb: return this.readString(view.getUint32(this.take(4)));
-      case 0xdc: return this.readArray(view.getUint16(this.take(2)));
-      case 0xdd: return this.readArray(view.getUint32(this.take(4)));
-      case 0xde: return this.readMap(view.getUint16(this.take(2)));
-      case 0xdf: return this.readMap(view.getUint32(this.take(4)));
+      case 0xd9: return this.readString(bytes[this.take(1)]!);
+      case 0xda: return this.readString(this.u16(this.take(2)));
+      case 0xdb: return this.readString(this.u32(this.take(4)));
+      case 0xdc: return this.readArray(this.u16(this.take(2)));
+      case 0xdd: return this.readArray(this.u32(this.take(4)));
+      case 0xde: return this.readMap(this.u16(this.take(2)));
+      case 0xdf: return this.readMap(this.u32(this.take(4)));
       default: throw new Error(`the byte 0x${token.toString(16)}, which MessagePack never uses`); // 0xc1
     }
   }
@@ -166,18 +189,54 @@ export class ValueReader {
   /** The str of `size` bytes at the current position. */
   private readString(size: number): string {
     const start = this.take(size);
-    const bytes = this.bytes;
     if (size < 16) {
       // Short strings are mostly ASCII (keys, tags, ids): built here without a native call.
+      const bytes = this.bytes;
       let text = '';
       for (let i = start; i < start + size; i++) {
         const byte = bytes[i]!;
-        if (byte >= 0x80) return this.text.toString('utf8', start, start + size);
+        if (byte >= 0x80) return decodeUtf8(bytes, start, start + size);
         text += fromCharCode(byte);
       }
       return text;
     }
-    return this.text.toString('utf8', start, start + size);
+    return decodeUtf8(this.bytes, start, start + size);
+  }
+
+  /** A map key: a str (through the cache when short) or a number. */
+  private readKey(): string {
+    const token = this.bytes[this.pos]!;
+    if (token >= 0xa0 && token < 0xc0) {
+      this.pos++;
+      return this.readFixString(token & 0x1f);
+    }
+    const key = this.read();
+    if (typeof key === 'string') return key;
+    if (typeof key === 'number') return String(key);
+    throw new Error(`a map key of type ${typeof key}, where objects have string keys`);
+  }
+
+  /**
+   * A fixstr (under 32 bytes). Short ASCII ones come from a cache, as keys and tag-like
+   * values repeat from message to message: a hit compares bytes and allocates nothing.
+   */
+  private readFixString(size: number): string {
+    if (size >= KEY_CACHE_MAX_LENGTH || this.pos + size > this.end) return this.readString(size);
+    const bytes = this.bytes;
+    const start = this.pos;
+    const slot = (size * 31 + (size > 0 ? bytes[start]! * 7 + bytes[start + size - 1]! : 0)) & (KEY_CACHE_SIZE - 1);
+    const cached = this.keys[slot];
+    if (cached !== undefined && cached.length === size) {
+      let i = 0;
+      while (i < size && cached.charCodeAt(i) === bytes[start + i]) i++;
+      if (i === size) {
+        this.pos = start + size;
+        return cached;
+      }
+    }
+    const text = this.readString(size);
+    if (text.length === size) this.keys[slot] = text; // ASCII only: one byte per character
+    return text;
   }
 
   private readBinary(size: number): Uint8Array {
@@ -211,39 +270,8 @@ export class ValueReader {
     return object;
   }
 
-  /**
-   * A map key. Short ASCII keys come from a cache (a map's keys repeat from message to
-   * message): a hit compares bytes and allocates nothing.
-   */
-  private readKey(): string {
-    const token = this.bytes[this.pos]!;
-    const size = token - 0xa0;
-    if (size >= 0 && size < KEY_CACHE_MAX_LENGTH && this.pos + 1 + size <= this.end) {
-      const start = this.pos + 1;
-      const bytes = this.bytes;
-      const slot = (size * 31 + (size > 0 ? bytes[start]! * 7 + bytes[start + size - 1]! : 0)) & (KEY_CACHE_SIZE - 1);
-      const cached = this.keys[slot];
-      if (cached !== undefined && cached.length === size) {
-        let i = 0;
-        while (i < size && cached.charCodeAt(i) === bytes[start + i]) i++;
-        if (i === size) {
-          this.pos = start + size;
-          return cached;
-        }
-      }
-      this.pos = start;
-      const key = this.readString(size);
-      if (key.length === size) this.keys[slot] = key; // ASCII only: one byte per character
-      return key;
-    }
-    const key = this.read();
-    if (typeof key === 'string') return key;
-    if (typeof key === 'number') return String(key);
-    throw new Error(`a map key of type ${typeof key}, where objects have string keys`);
-  }
-
   private readExtension(size: number): unknown {
-    const type = this.view.getInt8(this.take(1));
+    const type = (this.bytes[this.take(1)]! << 24) >> 24;
     const start = this.take(size);
     if (type === TIMESTAMP_EXT) return this.readDate(start, size);
     const rule = BY_EXT.get(type);
@@ -262,15 +290,14 @@ export class ValueReader {
     return read(payload);
   }
 
-  /** The timestamp extension's data (readTimestamp, without a DataView of its own). */
+  /** The timestamp extension's data (timestamp.ts's readTimestamp, without a DataView). */
   private readDate(start: number, size: number): Date {
-    const view = this.view;
-    if (size === 4) return new Date(view.getUint32(start) * 1000);
+    if (size === 4) return new Date(this.u32(start) * 1000);
     if (size === 8) {
-      const high = view.getUint32(start);
-      return new Date(((high & 3) * 0x100000000 + view.getUint32(start + 4)) * 1000 + Math.floor(high / 4) / 1e6);
+      const high = this.u32(start);
+      return new Date(((high & 3) * 0x100000000 + this.u32(start + 4)) * 1000 + Math.floor(high / 4) / 1e6);
     }
-    if (size === 12) return new Date(Number(view.getBigInt64(start + 4)) * 1000 + view.getUint32(start) / 1e6);
+    if (size === 12) return new Date(((this.u32(start + 4) | 0) * 0x100000000 + this.u32(start + 8)) * 1000 + this.u32(start) / 1e6);
     throw new Error(`a timestamp of ${size} bytes`);
   }
 
@@ -301,9 +328,12 @@ export class ValueReader {
     this.enter();
     let object: object;
     if (reader.compiled !== null) {
-      object = reader.compiled(this.readNext);
+      object = reader.compiled(this);
     } else {
-      if (++reader.uses >= COMPILE_AFTER) reader.compiled = compileRecord(keys);
+      if (++reader.uses >= COMPILE_AFTER) {
+        reader.compiled = compileRecord(keys);
+        if (reader.compiled === null) reader.uses = -Infinity; // no code from strings here: stay generic
+      }
       const record: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) record[keys[i]!] = this.read();
       object = record;
@@ -313,14 +343,21 @@ export class ValueReader {
   }
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /**
- * An object literal with the structure's keys in order, each value from read(): V8 makes such
- * objects from one template, which beats adding the properties one by one. The keys are valid
- * structure keys (never "__proto__", which a literal would turn into a prototype) and go in as
- * JSON string literals, so no key can be code.
+ * An object literal with the structure's keys in order, each value from reader.read(): V8
+ * makes such objects from one template, which beats adding the properties one by one. The
+ * keys are valid structure keys (never "__proto__", which a literal would turn into a
+ * prototype) and go in as JSON string literals, so no key can be code. Null where code from
+ * strings is not allowed.
  */
-function compileRecord(keys: Structure): (read: () => unknown) => object {
+function compileRecord(keys: Structure): ((reader: ValueReader) => object) | null {
   if (keys.includes('__proto__')) throw new Error('a "__proto__" record key'); // isValidStructure already refuses it
-  const fields = keys.map((key) => `${JSON.stringify(key)}: read()`).join(', ');
-  return new Function('read', `return { ${fields} };`) as (read: () => unknown) => object;
+  const fields = keys.map((key) => `${JSON.stringify(key)}: r.read()`).join(', ');
+  try {
+    return new Function('r', `return { ${fields} };`) as (reader: ValueReader) => object;
+  } catch {
+    return null; // node --disallow-code-generation-from-strings
+  }
 }

@@ -3,7 +3,7 @@
  * MessagePack extension. Both codecs ('msgpack' and '@msgpack/msgpack') write and read these
  * same extensions, so each reads what the other wrote; the numbers are part of the stored
  * format of file-backed namespaces (changing one is a format change). The table of which
- * value travels how is at the top of msgpackr-codec.ts.
+ * value travels how is at the top of msgpack-codec.ts.
  *
  * A rule's payload is either raw bytes ('bytes') or one nested MessagePack value ('value', for
  * example a Map's [k0, v0, k1, v1, ...] list), which the encoders write inside the extension's

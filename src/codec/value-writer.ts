@@ -8,15 +8,17 @@
  * maps that read back as objects, all silently; following the rules on top of it took a
  * separate walk over every value plus a second encoder for the values it gets wrong, and its
  * extension hooks are global to the process. Writing the format ourselves is one pass and
- * measured faster (docs/decisions.md, "Codec (issue 11)"); msgpackr's decoder reads it.
+ * measured faster (docs/decisions.md, "Codec (issue 11)"). ValueReader reads it; so does
+ * msgpackr's decoder, given the structures (a test checks).
  *
- * The buffer is reused: encode() returns a view that is valid until the next encode().
+ * The buffer is reused (ByteWriter): encode() returns a view that is valid until the next
+ * encode().
  */
 import { Refusal, at, formatKey } from './refusal.js';
 import { LOCAL_RECORD_BASE, MAX_RECORD_KEYS, RECORD_DEFINITION_EXT, RECORDS_HEADER_LENGTH, RECORDS_MARKER, SHARED_RECORD_BASE } from './records-format.js';
 import { DEFINE_HEADER, LOCAL_HEADER, NOT_A_RECORD, Shapes } from './shapes.js';
 import type { StructureTable } from './structure-store.js';
-import { timestampLength, writeTimestamp } from './timestamp.js';
+import { ByteWriter } from './byte-writer.js';
 import { BIGINT, BY_PROTOTYPE, ENTRIES_OBJECT, INVALID_DATE, LONE_SURROGATES, MAX_DEPTH, SPARSE_ARRAY, UNDEFINED, refusedBecause, type ValueRule } from './value-rules.js';
 
 const OBJECT_PROTOTYPE = Object.prototype;
@@ -25,18 +27,9 @@ const UINT8_PROTOTYPE = Uint8Array.prototype;
 const DATE_PROTOTYPE = Date.prototype;
 const getPrototypeOf = Object.getPrototypeOf;
 
-const INITIAL_LENGTH = 8192;
-/** A buffer grown past this for one large value is dropped at the next encode. */
-const KEEP_AT_MOST = 1 << 20;
-/** Strings shorter than this are encoded by hand; longer ones by TextEncoder. */
-const SHORT_STRING = 64;
-const textEncoder = new TextEncoder();
 const NO_BYTES = new Uint8Array(0);
 
-export class ValueWriter {
-  private bytes = new Uint8Array(INITIAL_LENGTH);
-  private view = new DataView(this.bytes.buffer);
-  private pos = 0;
+export class ValueWriter extends ByteWriter {
   private busy = false;
   /** Whether this message wrote a record (and so needs the records header). */
   private recorded = false;
@@ -44,6 +37,7 @@ export class ValueWriter {
 
   /** With a table: records mode (objects as records, integers 64..127 as uint 8). */
   constructor(table: StructureTable | null) {
+    super(table !== null);
     this.shapes = table === null ? null : new Shapes(table);
   }
 
@@ -54,16 +48,15 @@ export class ValueWriter {
     if (this.busy) return new ValueWriter(null).encode(value);
     this.busy = true;
     try {
-      if (this.bytes.length > KEEP_AT_MOST) this.replaceBuffer(INITIAL_LENGTH);
       const shapes = this.shapes;
       if (shapes === null) {
-        this.pos = 0;
+        this.begin(0);
         this.write(value, 0);
         return this.bytes.subarray(0, this.pos);
       }
       shapes.beginMessage();
       this.recorded = false;
-      this.pos = RECORDS_HEADER_LENGTH;
+      this.begin(RECORDS_HEADER_LENGTH);
       this.write(value, 0);
       if (!this.recorded) return this.bytes.subarray(RECORDS_HEADER_LENGTH, this.pos); // plain MessagePack
       this.bytes[0] = RECORDS_MARKER;
@@ -74,16 +67,9 @@ export class ValueWriter {
     }
   }
 
-  private ensure(size: number): void {
-    if (this.pos + size > this.bytes.length) this.replaceBuffer(Math.max(this.bytes.length * 2, this.pos + size + INITIAL_LENGTH));
-  }
 
-  private replaceBuffer(length: number): void {
-    const bytes = new Uint8Array(length);
-    bytes.set(this.bytes.subarray(0, Math.min(this.pos, length)));
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer);
-  }
+
+
 
   private write(value: unknown, depth: number): void {
     switch (typeof value) {
@@ -118,113 +104,11 @@ export class ValueWriter {
     }
   }
 
-  private writeNumber(value: number): void {
-    this.ensure(9);
-    const bytes = this.bytes;
-    if (value >>> 0 === value) {
-      if (value < 0x40 || (value < 0x80 && this.shapes === null)) {
-        if (value === 0 && 1 / value < 0) this.writeFloat(value); // -0
-        else bytes[this.pos++] = value;
-      } else if (value < 0x100) {
-        bytes[this.pos++] = 0xcc;
-        bytes[this.pos++] = value;
-      } else if (value < 0x10000) {
-        bytes[this.pos++] = 0xcd;
-        bytes[this.pos++] = value >> 8;
-        bytes[this.pos++] = value & 0xff;
-      } else {
-        bytes[this.pos++] = 0xce;
-        this.view.setUint32(this.pos, value);
-        this.pos += 4;
-      }
-    } else if ((value | 0) === value) {
-      if (value >= -0x20) {
-        bytes[this.pos++] = value & 0xff;
-      } else if (value >= -0x80) {
-        bytes[this.pos++] = 0xd0;
-        bytes[this.pos++] = value & 0xff;
-      } else if (value >= -0x8000) {
-        bytes[this.pos++] = 0xd1;
-        this.view.setInt16(this.pos, value);
-        this.pos += 2;
-      } else {
-        bytes[this.pos++] = 0xd2;
-        this.view.setInt32(this.pos, value);
-        this.pos += 4;
-      }
-    } else {
-      this.writeFloat(value); // every other number, NaN and ±Infinity included, is exact as float 64
-    }
-  }
 
-  private writeFloat(value: number): void {
-    this.bytes[this.pos++] = 0xcb;
-    this.view.setFloat64(this.pos, value);
-    this.pos += 8;
-  }
 
-  /**
-   * A MessagePack str; false (and nothing written) for a string with lone surrogates, which
-   * UTF-8 cannot carry. Short strings are encoded here, where a lone surrogate shows up on
-   * the way at no cost; long ones are checked with isWellFormed, then TextEncoder. The header
-   * is sized from the UTF-16 length and moved when the UTF-8 length needs a bigger one.
-   */
-  private writeString(text: string): boolean {
-    const length = text.length;
-    this.ensure(length * 3 + 5);
-    const bytes = this.bytes;
-    const start = this.pos;
-    const guess = length < 0x20 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
-    let end = start + guess;
-    if (length < SHORT_STRING) {
-      for (let i = 0; i < length; i++) {
-        let unit = text.charCodeAt(i);
-        if (unit < 0x80) {
-          bytes[end++] = unit;
-        } else if (unit < 0x800) {
-          bytes[end++] = 0xc0 | (unit >> 6);
-          bytes[end++] = 0x80 | (unit & 0x3f);
-        } else if (unit < 0xd800 || unit > 0xdfff) {
-          bytes[end++] = 0xe0 | (unit >> 12);
-          bytes[end++] = 0x80 | ((unit >> 6) & 0x3f);
-          bytes[end++] = 0x80 | (unit & 0x3f);
-        } else {
-          const low = text.charCodeAt(i + 1);
-          if (unit > 0xdbff || (low & 0xfc00) !== 0xdc00) return false;
-          unit = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
-          i++;
-          bytes[end++] = 0xf0 | (unit >> 18);
-          bytes[end++] = 0x80 | ((unit >> 12) & 0x3f);
-          bytes[end++] = 0x80 | ((unit >> 6) & 0x3f);
-          bytes[end++] = 0x80 | (unit & 0x3f);
-        }
-      }
-    } else {
-      if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) return false;
-      end += textEncoder.encodeInto(text, bytes.subarray(end)).written;
-    }
-    const size = end - start - guess;
-    const header = size < 0x20 ? 1 : size < 0x100 ? 2 : size < 0x10000 ? 3 : 5;
-    if (header !== guess) {
-      bytes.copyWithin(start + header, start + guess, end);
-      end += header - guess;
-    }
-    if (header === 1) {
-      bytes[start] = 0xa0 | size;
-    } else if (header === 2) {
-      bytes[start] = 0xd9;
-      bytes[start + 1] = size;
-    } else if (header === 3) {
-      bytes[start] = 0xda;
-      bytes[start + 1] = size >> 8;
-      bytes[start + 2] = size & 0xff;
-    } else {
-      bytes[start] = 0xdb;
-      this.view.setUint32(start + 1, size);
-    }
-    this.pos = end;
-    return true;
-  }
+
+
+
 
   private writeObject(value: object, depth: number): void {
     const prototype = getPrototypeOf(value) as object | null;
@@ -265,18 +149,7 @@ export class ValueWriter {
       return;
     }
     const start = this.pos;
-    this.ensure(5);
-    if (size < 16) {
-      this.bytes[this.pos++] = 0x80 | size;
-    } else if (size < 0x10000) {
-      this.bytes[this.pos++] = 0xde;
-      this.bytes[this.pos++] = size >> 8;
-      this.bytes[this.pos++] = size & 0xff;
-    } else {
-      this.bytes[this.pos++] = 0xdf;
-      this.view.setUint32(this.pos, size);
-      this.pos += 4;
-    }
+    this.writeMapHeader(size);
     let i = 0;
     try {
       for (; i < size; i++) {
@@ -311,20 +184,7 @@ export class ValueWriter {
     }
   }
 
-  private writeArrayHeader(size: number): void {
-    this.ensure(5);
-    if (size < 16) {
-      this.bytes[this.pos++] = 0x90 | size;
-    } else if (size < 0x10000) {
-      this.bytes[this.pos++] = 0xdc;
-      this.bytes[this.pos++] = size >> 8;
-      this.bytes[this.pos++] = size & 0xff;
-    } else {
-      this.bytes[this.pos++] = 0xdd;
-      this.view.setUint32(this.pos, size);
-      this.pos += 4;
-    }
-  }
+
 
   private writeArray(array: unknown[], depth: number): void {
     const size = array.length;
@@ -352,66 +212,24 @@ export class ValueWriter {
     this.shapes?.forgetAfter(start);
   }
 
-  private writeBinary(bytes: Uint8Array): void {
-    const size = bytes.byteLength;
-    this.ensure(size + 5);
-    if (size < 0x100) {
-      this.bytes[this.pos++] = 0xc4;
-      this.bytes[this.pos++] = size;
-    } else if (size < 0x10000) {
-      this.bytes[this.pos++] = 0xc5;
-      this.bytes[this.pos++] = size >> 8;
-      this.bytes[this.pos++] = size & 0xff;
-    } else {
-      this.bytes[this.pos++] = 0xc6;
-      this.view.setUint32(this.pos, size);
-      this.pos += 4;
-    }
-    this.bytes.set(bytes, this.pos);
-    this.pos += size;
-  }
+
 
   private writeDate(date: Date): void {
     const ms = date.getTime();
-    if (Number.isNaN(ms)) {
-      this.writeBytesRule(INVALID_DATE, NO_BYTES);
-      return;
-    }
-    const size = timestampLength(ms);
-    this.ensure(size + 3);
-    if (size === 4) {
-      this.bytes[this.pos++] = 0xd6;
-    } else if (size === 8) {
-      this.bytes[this.pos++] = 0xd7;
-    } else {
-      this.bytes[this.pos++] = 0xc7;
-      this.bytes[this.pos++] = size;
-    }
-    this.bytes[this.pos++] = 0xff; // type -1
-    this.pos += writeTimestamp(this.view, this.pos, ms);
+    if (Number.isNaN(ms)) this.writeBytesRule(INVALID_DATE, NO_BYTES);
+    else this.writeTimestamp(ms);
   }
+
 
   /** An extension whose data are `payload`'s bytes. */
   private writeBytesRule(valueRule: ValueRule, payload: Uint8Array): void {
     const size = payload.byteLength;
     if (size >= 0x100000000) throw new Refusal(`a ${valueRule.type} of ${size} bytes (at most 4 GiB)`);
-    this.ensure(size + 6);
-    if (size < 0x100) {
-      this.bytes[this.pos++] = 0xc7;
-      this.bytes[this.pos++] = size;
-    } else if (size < 0x10000) {
-      this.bytes[this.pos++] = 0xc8;
-      this.bytes[this.pos++] = size >> 8;
-      this.bytes[this.pos++] = size & 0xff;
-    } else {
-      this.bytes[this.pos++] = 0xc9;
-      this.view.setUint32(this.pos, size);
-      this.pos += 4;
-    }
-    this.bytes[this.pos++] = valueRule.ext & 0xff;
+    this.writeExtensionHeader(size, valueRule.ext);
     this.bytes.set(payload, this.pos);
     this.pos += size;
   }
+
 
   /** An extension whose data are one MessagePack value, the rule's payload (ext 32, length patched in). */
   private writeValueRule(valueRule: ValueRule, value: unknown, depth: number): void {
