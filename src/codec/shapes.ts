@@ -49,7 +49,8 @@ export class Shapes {
   private synced = 0;
   private message = 0;
   private nextLocal = 0;
-  private readonly locals: Shape[] = [];
+  /** The shape holding each local id in this message (only the first nextLocal are current). */
+  private readonly locals: (Shape | undefined)[] = new Array<Shape | undefined>(MAX_LOCAL_STRUCTURES).fill(undefined);
 
   constructor(readonly table: StructureTable) {
     this.sync();
@@ -58,8 +59,10 @@ export class Shapes {
   /** Starts a message: local structures start over. */
   beginMessage(): void {
     this.message = (this.message + 1) | 0 || 1;
-    this.nextLocal = 0;
-    this.locals.length = 0;
+    if (this.nextLocal !== 0) {
+      this.nextLocal = 0;
+      this.locals.fill(undefined);
+    }
     if (this.count > MAX_SHAPES) {
       this.root = new Shape();
       this.count = 0;
