@@ -67,10 +67,6 @@ export class ValueWriter extends ByteWriter {
     }
   }
 
-
-
-
-
   private write(value: unknown, depth: number): void {
     switch (typeof value) {
       case 'string':
@@ -103,12 +99,6 @@ export class ValueWriter extends ByteWriter {
         throw new Refusal(typeof value === 'function' ? 'a function' : 'a symbol');
     }
   }
-
-
-
-
-
-
 
   private writeObject(value: object, depth: number): void {
     const prototype = getPrototypeOf(value) as object | null;
@@ -184,8 +174,6 @@ export class ValueWriter extends ByteWriter {
     }
   }
 
-
-
   private writeArray(array: unknown[], depth: number): void {
     const size = array.length;
     const start = this.pos;
@@ -212,14 +200,11 @@ export class ValueWriter extends ByteWriter {
     this.shapes?.forgetAfter(start);
   }
 
-
-
   private writeDate(date: Date): void {
     const ms = date.getTime();
     if (Number.isNaN(ms)) this.writeBytesRule(INVALID_DATE, NO_BYTES);
     else this.writeTimestamp(ms);
   }
-
 
   /** An extension whose data are `payload`'s bytes. */
   private writeBytesRule(valueRule: ValueRule, payload: Uint8Array): void {
@@ -229,7 +214,6 @@ export class ValueWriter extends ByteWriter {
     this.bytes.set(payload, this.pos);
     this.pos += size;
   }
-
 
   /** An extension whose data are one MessagePack value, the rule's payload (ext 32, length patched in). */
   private writeValueRule(valueRule: ValueRule, value: unknown, depth: number): void {
