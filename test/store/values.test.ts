@@ -20,6 +20,8 @@ import {
   msgpackCodec,
 } from '../../src/index.js';
 import { uniqueName } from '../helpers/names.js';
+import { msgpackJavascriptCodec, type Codec } from '../../src/codec/index.js';
+import { SharedStructureStore } from '../../src/store/structures.js';
 
 // ------------------------------------------------------------------ the cases
 
@@ -347,6 +349,50 @@ describe.each(REFUSED)('%s is refused with nothing written', (_, make) => {
     expect(channel.tryReceive()).toBeUndefined();
     expect(ns.core.heap.stats().used).toBe(used);
   });
+});
+
+// ------------------------------------------------------------------ every codec (issue 11)
+
+/** The 'msgpack' codec with records, its structures in a region on a SharedArrayBuffer. */
+function recordsCodec(sab: SharedArrayBuffer): Codec {
+  return msgpackCodec({ structures: new SharedStructureStore(sab, 0, SharedStructureStore.defaultLength, new SharedArrayBufferWaiter(sab)) });
+}
+const structureRegion = new SharedArrayBuffer(SharedStructureStore.defaultLength);
+SharedStructureStore.initialize(structureRegion, 0);
+/** Writers, and who reads what they write: a records message only the 'msgpack' codec with the same structures. */
+const CODECS: Array<[string, Codec, string[]]> = [
+  ["'msgpack' (maps)", msgpackCodec(), ["'msgpack' (maps)", "'msgpack' (records)", "'@msgpack/msgpack'"]],
+  ["'msgpack' (records)", recordsCodec(structureRegion), ["'msgpack' (records)"]],
+  ["'@msgpack/msgpack'", msgpackJavascriptCodec(), ["'msgpack' (maps)", "'msgpack' (records)", "'@msgpack/msgpack'"]],
+];
+const READERS = new Map<string, Codec>([
+  ["'msgpack' (maps)", msgpackCodec()],
+  ["'msgpack' (records)", recordsCodec(structureRegion)],
+  ["'@msgpack/msgpack'", msgpackJavascriptCodec()],
+]);
+
+describe.each(CODECS)('written by %s', (_, writer, readers) => {
+  it.each(readers)('every round-trip case reads back through %s (twice: shapes become shared)', (readerName) => {
+    const reader = READERS.get(readerName)!;
+    for (let round = 0; round < 2; round++) {
+      for (const [name, make] of ROUND_TRIPS) {
+        const bytes = writer.encode(make()).slice();
+        expectSame(reader.decode(bytes), make(), `${name} (value)`);
+      }
+    }
+  });
+
+  it('every refused case is refused', () => {
+    for (const [name, make] of REFUSED) expect(() => writer.encode(make()), name).toThrow(UnserializableValueError);
+  });
+});
+
+it("a records message read by '@msgpack/msgpack' is a CorruptValueError that says why", () => {
+  const writer = recordsCodec(structureRegion);
+  writer.encode({ only: 'records' });
+  const bytes = writer.encode({ only: 'records' }).slice();
+  expect(() => msgpackJavascriptCodec().decode(bytes)).toThrow(CorruptValueError);
+  expect(() => msgpackJavascriptCodec().decode(bytes)).toThrow(/records/);
 });
 
 it('the refusal says where in the value and what it is', () => {
