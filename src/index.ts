@@ -50,7 +50,7 @@ export {
   type MailboxCreateOptions,
   type RingKind,
 } from './channel/index.js';
-export { msgpackCodec, rawCodec, type Codec, type CodecOption } from './codec/index.js';
+export { msgpackCodec, msgpackJavascriptCodec, rawCodec, type Codec, type CodecOption, type MsgpackCodecOptions, type Structure, type StructureStore } from './codec/index.js';
 export { Namespace, DEFAULT_NAMESPACE_SIZE, type NamespaceInspection, type NamespaceOptions } from './namespace.js';
 export { Cache, type CacheOptions, type CacheStats } from './store/cache.js';
 export { SharedHeap, type HeapStats } from './store/heap.js';
