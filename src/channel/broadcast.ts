@@ -3,7 +3,7 @@
  * waits; a reader that falls behind by more than the capacity loses the oldest messages and
  * is told how many (`lost`). Layout and the lapping check: src/layout/broadcast.ts.
  */
-import { ChannelEndedError, CorruptChannelError, IncompatibleSectionError, InvalidArgTypeError, MessageTooLargeError } from '../errors.js';
+import { ChannelEndedError, CorruptChannelError, SectionClosedError, IncompatibleSectionError, InvalidArgTypeError, MessageTooLargeError } from '../errors.js';
 import {
   BROADCAST_CAPACITY_OFFSET,
   BROADCAST_DATA_SIGNAL_OFFSET,
@@ -255,7 +255,7 @@ export class Broadcast<T = unknown> implements Disposable {
    */
   publishBytes(payload: Uint8Array): void {
     if (!(payload instanceof Uint8Array)) throw new InvalidArgTypeError('Broadcast.publishBytes takes a Uint8Array (or Buffer); publish() encodes other values');
-    assertOpen(this.waiter, 'broadcast');
+    this.checkOpen();
     if (this.ended) throw new ChannelEndedError('the broadcast has ended');
     if (!this.writing) {
       this.writerSlot.take();
@@ -300,7 +300,7 @@ export class Broadcast<T = unknown> implements Disposable {
 
   /** The next message for this reader (with how many it lost before it), or undefined. */
   tryReceive(): BroadcastMessage<T> | undefined {
-    assertOpen(this.waiter, 'broadcast');
+    this.checkOpen();
     const length = this.readNext();
     if (length < 0) {
       if (this.ended && this.readNext() < 0) throw new ChannelEndedError('the broadcast has ended');
@@ -406,12 +406,21 @@ export class Broadcast<T = unknown> implements Disposable {
    * broadcast's mapping. The broadcast goes on for the others (end() ends it for everyone).
    */
   close(): void {
+    this.handleClosed = true; // first: this handle never takes the writer slot again
     this.writing = false;
     this.writerSlot.release();
     this.section?.close();
   }
 
   /** close(), for `using broadcast = Broadcast.open(...)`. */
+  private handleClosed = false;
+
+  /** SectionClosedError once the memory is gone or close() was called on this handle. */
+  private checkOpen(): void {
+    assertOpen(this.waiter, 'broadcast');
+    if (this.handleClosed) throw new SectionClosedError('this broadcast handle (close() was called on it)');
+  }
+
   [Symbol.dispose](): void {
     this.close();
   }

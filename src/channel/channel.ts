@@ -23,6 +23,7 @@ import {
   type WaitOptionsArg,
 } from '../sync/wait-options.js';
 import { assertOpen, type Waiter } from '../sync/waiter.js';
+import { SectionClosedError } from '../errors.js';
 import { validateInteger, validateKnownKeys, validateObject } from '../validate.js';
 import { encodeValue, resolveCodec, type Codec, type CodecOption } from '../codec/index.js';
 import { initializeRing, validateCapacity, type RingBase } from './ring-base.js';
@@ -339,8 +340,16 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Throws SectionClosedError once the memory under this channel is gone (see assertOpen). */
   private open(): RingBase {
-    if (this.waiter.closed) assertOpen(this.waiter, 'channel');
+    if (this.waiter.closed || this.handleClosed) this.throwClosed();
     return this.ring;
+  }
+
+  /** close() was called on this handle: its waits end, and it never takes a slot again. */
+  private handleClosed = false;
+
+  private throwClosed(): never {
+    assertOpen(this.waiter, 'channel');
+    throw new SectionClosedError('this channel handle (close() was called on it)');
   }
 
   /** What this channel was created with (opening it again with other values is refused). */
@@ -670,16 +679,21 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   private takeValues(values: T[], max: number): void {
     this.throwDeferred();
     const ring = this.open();
-    while (values.length < max) {
-      const length = ring.tryRead();
-      if (length < 0) return;
-      try {
-        values.push(this.decodeAndRelease(length));
-      } catch (error) {
-        if (values.length === 0) throw error;
-        this.deferred = error as Error; // the values taken so far are the caller's; it hears of this next
-        return;
+    ring.holdConsumed(); // one head publication for the batch
+    try {
+      while (values.length < max) {
+        const length = ring.tryRead();
+        if (length < 0) return;
+        try {
+          values.push(this.decodeAndRelease(length));
+        } catch (error) {
+          if (values.length === 0) throw error;
+          this.deferred = error as Error; // the values taken so far are the caller's; it hears of this next
+          return;
+        }
       }
+    } finally {
+      ring.flushConsumed();
     }
   }
 
@@ -690,6 +704,15 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    */
   private takeMessages(messages: Uint8Array[], max: number): void {
     const ring = this.open();
+    ring.holdConsumed(); // one head publication for the batch
+    try {
+      this.copyMessages(ring, messages, max);
+    } finally {
+      ring.flushConsumed();
+    }
+  }
+
+  private copyMessages(ring: RingBase, messages: Uint8Array[], max: number): void {
     let chunk: Uint8Array | undefined;
     let chunkWords: Int32Array | undefined;
     let used = 0;
@@ -769,11 +792,16 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   private pollNow(handler: MessageHandler, max: number, handled: number): number {
     const ring = this.open();
-    while (handled < max) {
-      const length = ring.tryRead();
-      if (length < 0) break;
-      handled++;
-      this.handOver(handler, length);
+    ring.holdConsumed(); // one head publication for the batch
+    try {
+      while (handled < max) {
+        const length = ring.tryRead();
+        if (length < 0) break;
+        handled++;
+        this.handOver(handler, length);
+      }
+    } finally {
+      ring.flushConsumed();
     }
     return handled;
   }
@@ -1205,6 +1233,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    * ends it for everyone).
    */
   close(): void {
+    this.handleClosed = true; // first: a send or receive waiting on this handle now ends with SectionClosedError
     this.ring.detach();
     this.section?.close();
   }

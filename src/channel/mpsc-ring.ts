@@ -197,6 +197,7 @@ export class MpscRing extends RingBase {
   }
 
   override flushConsumed(): void {
+    this.holdingConsumed = false;
     if (this.consuming && this.consumerSlot) this.publish();
   }
 
@@ -256,6 +257,7 @@ export class MpscRing extends RingBase {
     this.readSize = 0;
     this.head = (this.head + size) | 0;
     if (
+      !this.holdingConsumed ||
       ((this.head - this.publishedHead) | 0) >= this.publishEvery ||
       this.readType === RECORD_HEAP || // its heap block is freed next: a restart must not see it again
       Atomics.load(this.header, PRODUCERS_PARKED) > 0 ||

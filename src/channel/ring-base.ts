@@ -340,8 +340,24 @@ export abstract class RingBase {
     if (!exiting) this.senders.release();
   }
 
-  /** Publishes what this handle consumed so far (batched heads), e.g. when a reader stops early. */
-  flushConsumed(): void {}
+  /**
+   * Consumers publish their head after every record, unless a batch of reads holds it
+   * (holdConsumed: readMany, receiveMany, poll) until flushConsumed(). Publishing later than
+   * the end of the reader's call hid space a producer was parked for: a consumer that took
+   * one message and then waited on something else left the producer waiting its whole
+   * timeout (found by an attack on the batching change). Inside a batch the head still goes
+   * out every quarter (SPSC) or eighth (MPSC) of the ring, and at once for a parked producer.
+   */
+  holdConsumed(): void {
+    this.holdingConsumed = true;
+  }
+
+  protected holdingConsumed = false;
+
+  /** Publishes what this handle consumed so far and stops holding (see holdConsumed). */
+  flushConsumed(): void {
+    this.holdingConsumed = false;
+  }
 
   /**
    * Batches publication (writeMany): commits after this one store no shared position and ring

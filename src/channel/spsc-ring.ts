@@ -165,6 +165,7 @@ export class SpscRing extends RingBase {
   }
 
   override flushConsumed(): void {
+    this.holdingConsumed = false;
     if (this.consuming) this.publish();
   }
 
@@ -218,6 +219,7 @@ export class SpscRing extends RingBase {
     this.readSize = 0;
     this.head = (this.head + size) | 0;
     if (
+      !this.holdingConsumed ||
       ((this.head - this.publishedHead) | 0) >= this.publishEvery ||
       this.head === this.tailCache ||
       this.readType === RECORD_HEAP || // its heap block is freed next: a restart must not see it again

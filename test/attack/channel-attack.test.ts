@@ -113,7 +113,9 @@ describe.each(['spsc', 'mpsc', 'mpmc'] as const)('for await + break / throw (%s)
 });
 
 describe.each(['spsc', 'mpsc', 'mpmc'] as const)('prompt timeout and abort (%s)', (kind) => {
-  const slack = 150;
+  // Generous: on a machine with every core busy a wake-up can wait a scheduler slice or two;
+  // what is tested is that the wait ends near its deadline, not at the next 200 ms park slice.
+  const slack = process.env.SHMKIT_STRESS ? 1500 : 400;
   it('receive / read / poll / receiveMany / readMany / iterator: timeout within slack', async () => {
     const [tx, rx] = onSab<number>(kind);
     tx.trySend(0);
