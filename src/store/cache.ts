@@ -20,7 +20,7 @@ import { MessageTooLargeError, NamespaceFullError } from '../errors.js';
 import { ENTRY_HEADER_LENGTH, TABLE_HEADER_LENGTH } from '../layout/namespace.js';
 import { validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
 import { encodeValue } from '../codec/index.js';
-import { RETRY, type DecodedValue, type StoreCore } from './store-core.js';
+import { DecodedValues, RETRY, type StoreCore } from './store-core.js';
 import { EVICTED_EXPIRED, EVICTED_NONE, HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
 
 export const CACHE_MAX_ENTRIES_OFFSET = 0;
@@ -84,7 +84,7 @@ export class Cache<T = unknown> {
   private readonly table: HashTable;
   private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
   private readonly f64: Float64Array;
-  private readonly decoded = new Map<string, DecodedValue>();
+  private readonly decoded = new DecodedValues();
   private readonly hints: Uint8Array;
 
   constructor(

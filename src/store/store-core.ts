@@ -21,13 +21,14 @@ import { parseWaitOptions, type WaitOptionsArg } from '../sync/wait-options.js';
 import { assertOpen, type Waiter } from '../sync/waiter.js';
 import type { SharedHeap } from './heap.js';
 import type { Journal } from './journal.js';
-import { HashTable, hashBytes, INCONSISTENT } from './table.js';
+import { FNV_OFFSET, FNV_PRIME, HashTable, hashBytes, INCONSISTENT } from './table.js';
 import { pauseHook } from '../sync/pause-points.js';
+import { DecodedValues, type DecodedValue } from './decoded-values.js';
+
+export { DecodedValues, type DecodedValue };
 
 const SEQUENCE = NS_SEQUENCE_OFFSET >> 2;
 const STAMPS = NS_STAMPS_OFFSET >> 2;
-const KNOWN_KEYS = 10_000;
-const DECODED_VALUES = 10_000;
 /** Values larger than this are decoded on every read rather than kept. */
 const DECODED_MAX_BYTES = 16 * 1024;
 const READERS_WAITING = NS_READERS_WAITING_OFFSET >> 2;
@@ -35,16 +36,11 @@ const WRITES = NS_WRITES_OFFSET >> 2;
 const ROLLBACKS = NS_ROLLBACKS_OFFSET >> 2;
 const RECOVERIES = NS_RECOVERIES_OFFSET >> 2;
 
-export interface DecodedValue {
-  entry: number;
-  stamp: number;
-  value: unknown;
-}
-
 /** A reader's fn returns this when what it read cannot be right; read() decides what it means. */
 export const RETRY = Symbol('retry');
 /** Thrown by a read inside snapshot() that saw an inconsistent state: the snapshot restarts. */
 const SNAPSHOT_RETRY = Symbol('snapshot retry');
+
 
 export class StoreCore {
   readonly all: Int32Array;
@@ -54,10 +50,14 @@ export class StoreCore {
   keyLength = 0;
   keyHash = 0;
   private readonly encoder = new TextEncoder();
-  private readonly knownKeys = new Map<string, { bytes: Uint8Array; hash: number }>();
   /** Decoded values of this process, by key: reused while the entry is the same version. */
-  readonly decoded = new Map<string, DecodedValue>();
-  private readonly unsettled: Array<DecodedValue & { key: string; decoded: Map<string, DecodedValue> }> = [];
+  readonly decoded = new DecodedValues();
+  private unsettledCount = 0;
+  private readonly unsettledKeys: string[] = [];
+  private readonly unsettledEntries: number[] = [];
+  private readonly unsettledStamps: number[] = [];
+  private readonly unsettledValues: unknown[] = [];
+  private readonly unsettledMaps: DecodedValues[] = [];
   private held = 0; // lock() depth of this object
   private readonly pendingFrees: number[] = [];
   private snapshots = 0; // snapshot() depth
@@ -82,24 +82,35 @@ export class StoreCore {
   }
 
   /**
-   * Validates and encodes a key into `key` (and sets keyLength, keyHash). Recently used keys
-   * are remembered encoded: a Map lookup is cheaper than UTF-8 encoding and hashing again.
+   * Validates and encodes a key into `key` (and sets keyLength, keyHash). ASCII keys, the
+   * common case, are copied and hashed in one pass over their characters: cheaper than a
+   * Map of encoded keys, which also fell off a cliff (cleared and refilled on every access)
+   * once a process used more keys than it held.
    */
   encodeKey(key: unknown): void {
     if (typeof key === 'string') {
-      const known = this.knownKeys.get(key);
-      if (known !== undefined) {
-        this.key.set(known.bytes);
-        this.keyLength = known.bytes.length;
-        this.keyHash = known.hash;
-        return;
+      const length = key.length;
+      if (length !== 0 && length <= MAX_KEY_BYTES) {
+        const out = this.key;
+        let hash = FNV_OFFSET;
+        let i = 0;
+        for (; i < length; i++) {
+          const c = key.charCodeAt(i);
+          if (c >= 0x80) break;
+          out[i] = c;
+          hash = Math.imul(hash ^ c, FNV_PRIME);
+        }
+        if (i === length) {
+          this.keyLength = length;
+          this.keyHash = hash | 0;
+          return;
+        }
       }
     }
     this.encodeNewKey(key);
-    if (this.knownKeys.size >= KNOWN_KEYS) this.knownKeys.clear();
-    this.knownKeys.set(key as string, { bytes: this.key.slice(0, this.keyLength), hash: this.keyHash });
   }
 
+  /** Keys with non-ASCII characters (through UTF-8), and every key that is refused. */
   private encodeNewKey(key: unknown): void {
     if (typeof key !== 'string') throw new InvalidArgTypeError(`a key must be a string, got ${key === null ? 'null' : typeof key}`);
     if (key.length === 0) throw new InvalidArgValueError('a key must not be empty');
@@ -192,6 +203,7 @@ export class StoreCore {
 
   private flushFrees(): void {
     const frees = this.pendingFrees;
+    if (frees.length === 0) return; // most writes free nothing (values rewritten in place)
     for (let i = 0; i < frees.length; i++) this.heap.free(frees[i]!);
     frees.length = 0;
   }
@@ -225,7 +237,7 @@ export class StoreCore {
         return fn();
       } catch (error) {
         this.journal.undoTo(mark);
-        this.pendingFrees.length = frees;
+        if (this.pendingFrees.length !== frees) this.pendingFrees.length = frees;
         throw error;
       }
     }
@@ -358,29 +370,33 @@ export class StoreCore {
    * object shared by every read of that version in this process. Frozen, so that code that
    * mutates what get() returned fails loudly instead of believing it changed the store.
    */
-  decodeEntry(key: string, entry: number, stamp: number, at: number, length: number, decoded = this.decoded): unknown {
+  decodeEntry(key: string, entry: number, stamp: number, at: number, length: number, decoded: DecodedValues = this.decoded): unknown {
     const known = decoded.get(key);
     if (known !== undefined && known.entry === entry && known.stamp === stamp) return known.value;
     const value = this.decode(at, length);
-    if (length <= DECODED_MAX_BYTES) {
-      freezeValue(value);
-      // Kept only once the read that decoded it is validated (settle): bytes read while a
-      // writer reused the block must not be served again.
-      this.unsettled.push({ key, entry, stamp, value, decoded });
-    }
+    if (length > DECODED_MAX_BYTES) return value;
+    freezeValue(value);
+    // Kept only once the read that decoded it is validated (settle): bytes read while a
+    // writer reused the block must not be served again. Parallel arrays, reused: a read
+    // allocates nothing here.
+    const n = this.unsettledCount++;
+    this.unsettledKeys[n] = key;
+    this.unsettledEntries[n] = entry;
+    this.unsettledStamps[n] = stamp;
+    this.unsettledValues[n] = value;
+    this.unsettledMaps[n] = decoded;
     return value;
   }
 
-  /** A read was validated: keep what it decoded. */
+  /** A read was validated (or not): keep what it decoded (or drop it). */
   private settle(valid: boolean): void {
-    if (this.unsettled.length === 0) return;
-    if (valid) {
-      for (const item of this.unsettled) {
-        if (item.decoded.size >= DECODED_VALUES) item.decoded.clear();
-        item.decoded.set(item.key, item);
-      }
+    const n = this.unsettledCount;
+    if (n === 0) return;
+    this.unsettledCount = 0;
+    for (let i = 0; i < n; i++) {
+      if (valid) this.unsettledMaps[i]!.keep(this.unsettledKeys[i]!, this.unsettledEntries[i]!, this.unsettledStamps[i]!, this.unsettledValues[i]);
+      this.unsettledValues[i] = undefined; // no reference kept to a value nobody reads
     }
-    this.unsettled.length = 0;
   }
 
   /**
