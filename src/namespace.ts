@@ -36,6 +36,7 @@ import { parseWaitOptions, type WaitOptionsArg } from './sync/wait-options.js';
 import { validateBoolean, validateInteger, validateKnownKeys, validateName, validateObject, validateString, validateTimeout } from './validate.js';
 import { verifyNamespace } from './store/verify.js';
 import { Variables } from './store/variables.js';
+import { LoadMarkers } from './store/load-markers.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
 
 export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
@@ -57,6 +58,8 @@ export class Namespace {
   }
   private readonly variables: Variables;
   private readonly directory: Directory;
+  /** Cache keys being loaded (getOrSet), shared by every cache of this namespace. */
+  private readonly loads: LoadMarkers;
   private readonly codecOption: CodecOption | undefined;
   private readonly large: LargeMessageStore;
   private readonly caches = new Map<string, Cache>();
@@ -80,6 +83,7 @@ export class Namespace {
     this.codecOption = options.codec;
     this.variables = new Variables(core, core.table(NS_VARIABLES_TABLE_OFFSET));
     this.directory = new Directory(core, core.table(NS_DIRECTORY_TABLE_OFFSET));
+    this.loads = new LoadMarkers(core);
     this.large = {
       limit: heap.maxAllocation,
       store: (bytes) =>
@@ -367,7 +371,7 @@ export class Namespace {
       initializeCache(core.all, new Float64Array(core.buffer, 0, core.buffer.byteLength >> 3), at, parsed);
       core.table(at + CACHE_TABLE_OFFSET).create();
     });
-    const cache = new Cache<T>(name, core, offset);
+    const cache = new Cache<T>(name, core, offset, this.loads);
     sameCacheLimits(name, options, cache as Cache);
     this.caches.set(name, cache as Cache);
     return cache;
@@ -400,6 +404,7 @@ export class Namespace {
           rollbacks: Atomics.load(all, NS_ROLLBACKS_OFFSET >> 2),
           sequence: Atomics.load(all, NS_SEQUENCE_OFFSET >> 2),
           lockRecoveries: core.mutex.recoveries,
+          loadRecoveries: this.loads.recoveries,
         },
       };
     } finally {
@@ -412,6 +417,8 @@ export class Namespace {
     this.lock();
     try {
       const tables = [this.variables.table, this.directory.table];
+      const loads = this.loads.existingTable;
+      if (loads) tables.push(loads);
       for (const entry of this.directory.list()) {
         if (entry.kind === 'cache') tables.push(this.core.table(entry.offset + CACHE_TABLE_OFFSET));
       }
@@ -471,10 +478,10 @@ function sameOption(kind: string, name: string, option: string, requested: unkno
 
 function sameCacheLimits(name: string, options: CacheOptions, cache: Cache): void {
   if (options.maxEntries === undefined && options.maxBytes === undefined && options.ttl === undefined) return;
-  const stats = cache.stats();
-  sameOption('cache', name, 'maxEntries', options.maxEntries, stats.maxEntries || undefined);
-  sameOption('cache', name, 'maxBytes', options.maxBytes, stats.maxBytes || undefined);
-  sameOption('cache', name, 'ttl', options.ttl === Infinity ? undefined : options.ttl, stats.ttl || undefined);
+  const limits = cache.options;
+  sameOption('cache', name, 'maxEntries', options.maxEntries, limits.maxEntries);
+  sameOption('cache', name, 'maxBytes', options.maxBytes, limits.maxBytes);
+  sameOption('cache', name, 'ttl', options.ttl === Infinity ? undefined : options.ttl, limits.ttl);
 }
 
 /** What Namespace.close() lets go of: channels and broadcasts close their handles, barriers leave. */
@@ -487,5 +494,5 @@ export interface NamespaceInspection {
   heap: HeapStats;
   objects: Array<{ name: string; kind: string; bytes: number }>;
   variables: Array<{ name: string; bytes: number }>;
-  counters: { writes: number; recoveries: number; rollbacks: number; sequence: number; lockRecoveries: number };
+  counters: { writes: number; recoveries: number; rollbacks: number; sequence: number; lockRecoveries: number; loadRecoveries: number };
 }

@@ -81,6 +81,11 @@ export class StoreCore {
     return this.held > 0;
   }
 
+  /** lock() depth of this object (0 = not held). */
+  get lockDepth(): number {
+    return this.held;
+  }
+
   /**
    * Validates and encodes a key into `key` (and sets keyLength, keyHash). ASCII keys, the
    * common case, are copied and hashed in one pass over their characters: cheaper than a
@@ -224,7 +229,7 @@ export class StoreCore {
   }
 
   /** Runs a write: autolocked unless a lock() group is open; all or nothing. */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T, lockAnyway = false): T {
     if (this.waiter.closed) assertOpen(this.waiter, 'namespace');
     if (this.held > 0) {
       if (!this.groupSequenceOdd) {
@@ -241,7 +246,7 @@ export class StoreCore {
         throw error;
       }
     }
-    if (!this.autolock) throw new NotLockedError('autolock is off: call lock() (or withLock) before writing');
+    if (!this.autolock && !lockAnyway) throw new NotLockedError('autolock is off: call lock() (or withLock) before writing');
     this.lock();
     try {
       return this.write(fn);
