@@ -21,7 +21,7 @@
  *        | directory table header (32 bytes)                             |
  *  +448  +---------------------------------------------------------------+ line 3: loads
  *        | loads table header (32 bytes): cache keys being loaded now    |
- *  +480  | loads done (i32) +480: +1 when a load ends; getOrSet futex word|
+ *  +480  | loads done (i32): +1 when a load ends; getOrSet waiters park  |
  *        | load waiters (i32) +484 | load recoveries (i32) +488          |
  *        | reserved                                                      |
  *  +512  +---------------------------------------------------------------+
@@ -70,15 +70,15 @@
  * (`load recoveries` + 1). The table is created by the first getOrSet that misses (its
  * directory word is 0 until then: namespaces made before it existed open unchanged).
  *
- * Entry block (a heap allocation; written whole before it is published; afterwards only
- * its next word changes, or, for a small value replaced by one that fits the same block,
- * its value length, expiry, stamp and value bytes, journaled word by word first):
- * key length (u32), value length (u32), expires at (f64 ms, 0 = never), hash (i32,
- * the key's FNV-1a), type (i32: 0 value, 1..63 a directory object kind, 64 a load
- * marker), stamp (i32: the
- * namespace's write count when it was written, so a reader's cache of decoded values can tell
- * this entry from a later one at the same offset), next (i32: the next entry of the bucket's
- * chain, 0 = end), key bytes (UTF-8), value bytes (the codec's).
+ * Entry block (a heap allocation, written whole before it is published; afterwards only its
+ * next word changes, or, when a value of at most 128 bytes is replaced by one that fits the
+ * same block, its value length, expiry, stamp and value bytes, their old words journaled
+ * first): key length (u32), value length (u32), expires at (f64 ms, 0 = never), hash (i32,
+ * the key's FNV-1a), type (i32: 0 value, 1..63 a directory object kind, 64 a load marker),
+ * stamp (i32: from the namespace's stamps counter, new at every write of the entry, so a
+ * reader's cache of decoded values can tell one version from the next at the same offset),
+ * next (i32: the next entry of the bucket's chain, 0 = end), key bytes (UTF-8), value bytes
+ * (the codec's).
  *
  *  +0 key length | +4 value length | +8 expires at (f64) | +16 hash | +20 type | +24 stamp |
  *  +28 next | +32 key bytes | value bytes

@@ -15,12 +15,17 @@
  * An expired entry reads as a miss and stops counting in size at once; writes reclaim expired
  * entries (a sweep every count/8 writes once one has expired, or at once when a set would
  * not fit), as does purgeStale(); each one reclaimed counts in `expirations`.
+ *
+ * getOrSet loads a missing key once across every process (protocol: ./single-flight.ts);
+ * its markers live in the namespace's loads table, not here, so eviction, expiry and the
+ * counters never see them.
  */
 import { DeadlockError, MessageTooLargeError, NamespaceFullError } from '../errors.js';
 import { ENTRY_HEADER_LENGTH, TABLE_HEADER_LENGTH } from '../layout/namespace.js';
 import { validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
 import { encodeValue } from '../codec/index.js';
-import { DecodedValues, RETRY, type StoreCore } from './store-core.js';
+import { DecodedValues } from './decoded-values.js';
+import { RETRY, type StoreCore } from './store-core.js';
 import { EVICTED_EXPIRED, EVICTED_NONE, HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
 import { DEAD_MARKER, LIVE_MARKER, LoadMarkers } from './load-markers.js';
 import { getOrSet, getOrSetSync, type GetOrSetOptionsArg } from './single-flight.js';
@@ -221,7 +226,7 @@ export class Cache<T = unknown> {
     } catch (error) {
       // Expired entries give their room before a set is refused (in a write of their own:
       // blocks freed in a write are reused only after it).
-      if (!(error instanceof NamespaceFullError) || this.purgeStale(release !== undefined) === 0) throw error;
+      if (!(error instanceof NamespaceFullError) || this.purgeExpired(release !== undefined) === 0) throw error;
       put();
     }
   }
@@ -253,8 +258,9 @@ export class Cache<T = unknown> {
   /**
    * @internal One step of getOrSet, under the lock: the live value, or this thread's claim
    * to load it (the key marked as loading), or the `done` word to wait on while another
-   * thread loads it. A marker whose thread died is taken over. `sync`: a marker of this
-   * very thread cannot be waited for (its loader needs this thread): DeadlockError.
+   * thread loads it. A marker whose thread died is taken over. DeadlockError where waiting
+   * could never end: `sync` and a marker of this very thread (its loader needs this thread),
+   * or inside a lock() group and another thread's marker (its loader needs the lock).
    */
   beginLoad(key: string, sync: boolean): LoadStep<T> {
     const core = this.core;
@@ -269,7 +275,7 @@ export class Cache<T = unknown> {
         if (sync && markers.ownedByMe) {
           throw new DeadlockError(`cache.getOrSetSync('${key}'): this thread is loading that key already (an async getOrSet in progress); await it instead`);
         }
-        if (core.lockDepth > 1) {
+        if (core.lockDepth > 1 && !markers.ownedByMe) {
           throw new DeadlockError(`cache.getOrSet('${key}') inside lock() / withLock(): another thread is loading that key and needs the lock to store it; call getOrSet outside the group`);
         }
         return { kind: 'wait', done: markers.done };
@@ -314,7 +320,12 @@ export class Cache<T = unknown> {
    * after every count/8 writes, so expired entries give back their room soon without making
    * a set cost a sweep.
    */
-  purgeStale(lockAnyway = false): number {
+  purgeStale(): number {
+    return this.purgeExpired(false);
+  }
+
+  /** purgeStale(); `lockAnyway`: take the lock even with autolock off (a load's end). */
+  private purgeExpired(lockAnyway: boolean): number {
     const now = Date.now();
     let removed = 0;
     for (;;) {

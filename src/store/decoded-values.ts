@@ -54,3 +54,38 @@ export class DecodedValues {
     return this.current.size + this.previous.size;
   }
 }
+
+/**
+ * Values decoded by a read that is not validated yet (StoreCore.read checks the sequence
+ * after its callback): kept only once the read is valid, since bytes read while a writer
+ * reused the block must not be served again. Parallel arrays, reused: nothing is allocated
+ * per read.
+ */
+export class PendingValues {
+  private count = 0;
+  private readonly maps: DecodedValues[] = [];
+  private readonly keys: string[] = [];
+  private readonly entries: number[] = [];
+  private readonly stamps: number[] = [];
+  private readonly values: unknown[] = [];
+
+  add(map: DecodedValues, key: string, entry: number, stamp: number, value: unknown): void {
+    const n = this.count++;
+    this.maps[n] = map;
+    this.keys[n] = key;
+    this.entries[n] = entry;
+    this.stamps[n] = stamp;
+    this.values[n] = value;
+  }
+
+  /** The read was validated (keep them all) or not (drop them). */
+  settle(valid: boolean): void {
+    const n = this.count;
+    if (n === 0) return;
+    this.count = 0;
+    for (let i = 0; i < n; i++) {
+      if (valid) this.maps[i]!.keep(this.keys[i]!, this.entries[i]!, this.stamps[i]!, this.values[i]);
+      this.values[i] = undefined; // no reference kept to a value nobody reads
+    }
+  }
+}

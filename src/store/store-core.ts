@@ -23,9 +23,7 @@ import type { SharedHeap } from './heap.js';
 import type { Journal } from './journal.js';
 import { FNV_OFFSET, FNV_PRIME, HashTable, hashBytes, INCONSISTENT } from './table.js';
 import { pauseHook } from '../sync/pause-points.js';
-import { DecodedValues, type DecodedValue } from './decoded-values.js';
-
-export { DecodedValues, type DecodedValue };
+import { DecodedValues, PendingValues } from './decoded-values.js';
 
 const SEQUENCE = NS_SEQUENCE_OFFSET >> 2;
 const STAMPS = NS_STAMPS_OFFSET >> 2;
@@ -41,7 +39,6 @@ export const RETRY = Symbol('retry');
 /** Thrown by a read inside snapshot() that saw an inconsistent state: the snapshot restarts. */
 const SNAPSHOT_RETRY = Symbol('snapshot retry');
 
-
 export class StoreCore {
   readonly all: Int32Array;
   readonly bytes: Uint8Array;
@@ -52,12 +49,7 @@ export class StoreCore {
   private readonly encoder = new TextEncoder();
   /** Decoded values of this process, by key: reused while the entry is the same version. */
   readonly decoded = new DecodedValues();
-  private unsettledCount = 0;
-  private readonly unsettledKeys: string[] = [];
-  private readonly unsettledEntries: number[] = [];
-  private readonly unsettledStamps: number[] = [];
-  private readonly unsettledValues: unknown[] = [];
-  private readonly unsettledMaps: DecodedValues[] = [];
+  private readonly unsettled = new PendingValues();
   private held = 0; // lock() depth of this object
   private readonly pendingFrees: number[] = [];
   private snapshots = 0; // snapshot() depth
@@ -381,27 +373,13 @@ export class StoreCore {
     const value = this.decode(at, length);
     if (length > DECODED_MAX_BYTES) return value;
     freezeValue(value);
-    // Kept only once the read that decoded it is validated (settle): bytes read while a
-    // writer reused the block must not be served again. Parallel arrays, reused: a read
-    // allocates nothing here.
-    const n = this.unsettledCount++;
-    this.unsettledKeys[n] = key;
-    this.unsettledEntries[n] = entry;
-    this.unsettledStamps[n] = stamp;
-    this.unsettledValues[n] = value;
-    this.unsettledMaps[n] = decoded;
+    this.unsettled.add(decoded, key, entry, stamp, value); // kept once the read is validated
     return value;
   }
 
   /** A read was validated (or not): keep what it decoded (or drop it). */
   private settle(valid: boolean): void {
-    const n = this.unsettledCount;
-    if (n === 0) return;
-    this.unsettledCount = 0;
-    for (let i = 0; i < n; i++) {
-      if (valid) this.unsettledMaps[i]!.keep(this.unsettledKeys[i]!, this.unsettledEntries[i]!, this.unsettledStamps[i]!, this.unsettledValues[i]);
-      this.unsettledValues[i] = undefined; // no reference kept to a value nobody reads
-    }
+    this.unsettled.settle(valid);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Namespace } from '../../src/index.js';
+import { DeadlockError, Namespace } from '../../src/index.js';
 import { startChild, type Child } from '../helpers/child.js';
 import { uniqueName } from '../helpers/names.js';
 
@@ -49,9 +49,11 @@ describe('cache.getOrSet when the loader dies', () => {
     using ns = Namespace.open(name, { size: 4 << 20 });
     const victim = await start({ name, role: 'loader-hangs', cache: 'c', key: 'k' });
     expect(await victim.message(20_000)).toBe('loading');
+    const cache = ns.cache('c');
+    // While it lives: waiting inside a group would hold the lock its loader needs to store.
+    expect(() => ns.withLock(() => cache.getOrSetSync('k', () => 'x', 1_000))).toThrow(DeadlockError);
     victim.kill('SIGKILL');
     await victim.exit(20_000);
-    const cache = ns.cache('c');
     const started = Date.now();
     expect(await cache.getOrSet('k', () => 'mine', { timeout: 10_000 })).toBe('mine');
     expect(Date.now() - started).toBeLessThan(5_000); // not a timeout: the owner is seen dead

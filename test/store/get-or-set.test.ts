@@ -131,7 +131,7 @@ describe('cache.getOrSet', () => {
     ns.destroy();
   });
 
-  it('inside a lock() group it does not wait for a load that needs the lock', async () => {
+  it("inside a lock() group it waits for this thread's own load, which stores into the group", async () => {
     using ns = open();
     const cache = ns.cache('c');
     const load = deferred<string>();
@@ -139,12 +139,14 @@ describe('cache.getOrSet', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     await ns.lockAsync();
     try {
-      await expect(cache.getOrSet('k', () => 'x', 1000)).rejects.toThrow(DeadlockError);
+      const waiting = cache.getOrSet('k', () => 'not called', 5_000);
+      setTimeout(() => load.resolve('done'), 20);
+      expect(await waiting).toBe('done');
     } finally {
       ns.unlock();
     }
-    load.resolve('done');
     expect(await loading).toBe('done');
+    expect(cache.get('k')).toBe('done');
     ns.destroy();
   });
 
