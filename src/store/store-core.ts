@@ -215,6 +215,20 @@ export class StoreCore {
     return { journal: this.journal.mark(), frees: this.pendingFrees.length };
   }
 
+  /** The journal part of a savepoint, and the pending frees part: savepoint() without an object. */
+  get journalMark(): number {
+    return this.journal.mark();
+  }
+
+  get freesMark(): number {
+    return this.pendingFrees.length;
+  }
+
+  undoToMarks(journal: number, frees: number): void {
+    this.journal.undoTo(journal);
+    this.pendingFrees.length = frees;
+  }
+
   undoTo(point: { journal: number; frees: number }): void {
     this.journal.undoTo(point.journal);
     this.pendingFrees.length = point.frees;
@@ -249,7 +263,7 @@ export class StoreCore {
 
   private sequenceBegin(): void {
     Atomics.add(this.all, SEQUENCE, 1); // SYNC POINT: odd, readers of this moment will retry
-    Atomics.add(this.all, WRITES, 1);
+    this.all[WRITES]!++; // under the lock: only its holder writes it
   }
 
   private sequenceEnd(): void {
@@ -359,7 +373,7 @@ export class StoreCore {
 
   /** A new entry stamp (see ENTRY_STAMP_OFFSET). Under the lock. */
   nextStamp(): number {
-    return Atomics.add(this.all, STAMPS, 1) + 1;
+    return ++this.all[STAMPS]!; // under the lock: only its holder writes it
   }
 
   /**

@@ -102,7 +102,8 @@ export class Variables {
     const core = this.core;
     core.encodeKey(key); // a bad key fails before the lock
     core.lock();
-    const savepoint = core.savepoint();
+    const journalMark = core.journalMark;
+    const freesMark = core.freesMark;
     try {
       const next = fn(this.currentLocked(key) as T | undefined);
       if (next instanceof Promise || (typeof next === 'object' && next !== null && typeof (next as { then?: unknown }).then === 'function')) {
@@ -113,7 +114,7 @@ export class Variables {
       if (next !== undefined) this.remember(key, next);
       return next;
     } catch (error) {
-      core.undoTo(savepoint);
+      core.undoToMarks(journalMark, freesMark);
       throw error;
     } finally {
       core.unlock();
@@ -151,8 +152,7 @@ export class Variables {
    * again (a counter incremented over and over).
    */
   private currentLocked(key: string): unknown {
-    const core = this.core;
-    core.encodeKey(key);
+    const core = this.core; // the key is encoded: taking the lock ran no other JS
     const entry = this.table.find(core.key, core.keyLength, core.keyHash);
     if (entry === NOT_FOUND) return undefined;
     if (entry === INCONSISTENT || !this.table.read(entry, this.view)) throw new CorruptHeapError('the variables table is inconsistent (damaged memory)');
