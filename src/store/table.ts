@@ -308,8 +308,8 @@ export class HashTable {
    * Replaces the value of `entry` in its own block when the new one is small and the block
    * is the one an allocation of the new size would get (so readers' checks still hold).
    * Its old header words and value bytes go to the journal first (one count store), then
-   * are overwritten: a few journal words instead of an allocation and a free, which journal
-   * some forty. Readers that overlap it see the sequence move and retry, as they do when a
+   * are overwritten: 8 journal words for a number instead of the 27 that an allocation and
+   * a free journal. Readers that overlap it see the sequence move and retry, as they do when a
    * block they hold is freed and reused. Returns the old entry's size, or -1 when the value
    * does not fit (the caller allocates).
    */
