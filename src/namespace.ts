@@ -6,7 +6,7 @@
  */
 import { Broadcast } from './channel/broadcast.js';
 import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/channel.js';
-import { encodeValue, resolveCodec, type CodecOption } from './codec/index.js';
+import { resolveCodec, type CodecOption } from './codec/index.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
 import { InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
@@ -27,8 +27,7 @@ import { Cache, CACHE_OBJECT_LENGTH, CACHE_TABLE_OFFSET, initializeCache, parseC
 import { Directory, type DirectoryEntry } from './store/directory.js';
 import { SharedHeap, type HeapStats } from './store/heap.js';
 import { Journal } from './store/journal.js';
-import { RETRY, StoreCore } from './store/store-core.js';
-import { HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './store/table.js';
+import { StoreCore } from './store/store-core.js';
 import { Barrier } from './sync/barrier.js';
 import { Event } from './sync/event.js';
 import { Mutex } from './sync/mutex.js';
@@ -36,6 +35,8 @@ import { Semaphore } from './sync/semaphore.js';
 import { parseWaitOptions, type WaitOptionsArg } from './sync/wait-options.js';
 import { validateBoolean, validateInteger, validateKnownKeys, validateName, validateObject, validateString, validateTimeout } from './validate.js';
 import { verifyNamespace } from './store/verify.js';
+import { Variables } from './store/variables.js';
+import { LoadMarkers } from './store/load-markers.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
 
 export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
@@ -55,9 +56,10 @@ export class Namespace {
     if (this.section.closed) throw new SectionClosedError(`namespace '${this.name}'`);
     return this.#core;
   }
-  private readonly variables: HashTable;
+  private readonly variables: Variables;
   private readonly directory: Directory;
-  private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
+  /** Cache keys being loaded (getOrSet), shared by every cache of this namespace. */
+  private readonly loads: LoadMarkers;
   private readonly codecOption: CodecOption | undefined;
   private readonly large: LargeMessageStore;
   private readonly caches = new Map<string, Cache>();
@@ -79,8 +81,9 @@ export class Namespace {
     const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec), options.autolock, options.timeout);
     this.#core = core;
     this.codecOption = options.codec;
-    this.variables = core.table(NS_VARIABLES_TABLE_OFFSET);
+    this.variables = new Variables(core, core.table(NS_VARIABLES_TABLE_OFFSET));
     this.directory = new Directory(core, core.table(NS_DIRECTORY_TABLE_OFFSET));
+    this.loads = new LoadMarkers(core);
     this.large = {
       limit: heap.maxAllocation,
       store: (bytes) =>
@@ -152,65 +155,52 @@ export class Namespace {
   // ---------------------------------------------------------------- variables
 
   get(key: string): unknown {
-    const core = this.core;
-    core.encodeKey(key);
-    return core.read(() => {
-      const entry = this.variables.find(core.key, core.keyLength, core.keyHash);
-      if (entry === NOT_FOUND) return undefined;
-      if (entry === INCONSISTENT || !this.variables.read(entry, this.view)) return RETRY;
-      return core.decodeEntry(key, entry, this.variables.stamp(entry), this.view.valueAt, this.view.valueLength);
-    });
+    void this.core; // SectionClosedError once closed
+    return this.variables.get(key);
   }
 
   has(key: string): boolean {
-    const core = this.core;
-    core.encodeKey(key);
-    return core.read(() => {
-      const entry = this.variables.find(core.key, core.keyLength, core.keyHash);
-      return entry === INCONSISTENT ? RETRY : entry !== NOT_FOUND;
-    });
+    void this.core;
+    return this.variables.has(key);
   }
 
   /** Sets `key`; `undefined` deletes it (as Win32::MMF). Unencodable values throw first. */
   set(key: string, value: unknown): void {
-    if (value === undefined) {
-      this.delete(key);
-      return;
-    }
-    const core = this.core;
-    core.encodeKey(key);
-    const bytes = encodeValue(core.codec, value);
-    // The key stays encoded in core.key: taking the lock runs no other JS in this thread.
-    core.write(() => this.variables.put(core.key, core.keyLength, core.keyHash, bytes, 0, 0, core.nextStamp()));
+    void this.core;
+    this.variables.set(key, value);
   }
 
   delete(key: string): boolean {
-    const core = this.core;
-    core.encodeKey(key);
-    return core.write(() => this.variables.remove(core.key, core.keyLength, core.keyHash));
+    void this.core;
+    return this.variables.delete(key);
   }
 
   /**
-   * Atomic read-modify-write: `fn` gets the current value and returns the next (undefined
-   * deletes). `fn` runs holding the lock, so it must be synchronous: an async function (or one
-   * that returns a Promise) is InvalidArgTypeError and nothing is written.
+   * Atomic read-modify-write: `fn` gets the current value (its own copy: it may change it and
+   * return it) and returns the next (undefined deletes). `fn` runs holding the lock, so it
+   * must be synchronous: an async function (or one that returns a Promise) is
+   * InvalidArgTypeError and nothing is written. If `fn` throws, nothing it wrote stays.
    */
   update<T = unknown>(key: string, fn: (current: T | undefined) => T | undefined): T | undefined {
-    checkUpdateFunction(fn);
-    const core = this.core;
-    core.encodeKey(key);
-    this.lock();
-    try {
-      const next = fn(this.get(key) as T | undefined);
-      if (next instanceof Promise || (typeof next === 'object' && next !== null && typeof (next as { then?: unknown }).then === 'function')) {
-        if (next instanceof Promise) next.catch(() => undefined); // its rejection is answered by the error below
-        throw new InvalidArgTypeError(`${UPDATE_SYNC}; it returned a Promise`);
-      }
-      this.set(key, next);
-      return next;
-    } finally {
-      this.unlock();
-    }
+    void this.core;
+    return this.variables.update(key, fn);
+  }
+
+  /**
+   * Adds `by` (default 1) to the number at `key`, atomically for every process, and returns
+   * the new value. A missing key counts as 0; a key holding anything but a number is
+   * InvalidArgTypeError. The variable stays an ordinary number (get, snapshots, groups).
+   */
+  increment(key: string, by = 1): number {
+    void this.core;
+    return this.variables.increment(key, by, 'ns.increment');
+  }
+
+  /** Subtracts `by` (default 1): increment(key, -by). */
+  decrement(key: string, by = 1): number {
+    void this.core;
+    if (typeof by !== 'number') return this.variables.increment(key, by, 'ns.decrement'); // the same typed error
+    return this.variables.increment(key, -by, 'ns.decrement');
   }
 
   /**
@@ -228,11 +218,8 @@ export class Namespace {
   }
 
   keys(): string[] {
-    return this.core.read(() => {
-      const keys: string[] = [];
-      for (const entry of this.variables.entries()) keys.push(this.variables.keyOf(entry));
-      return keys;
-    });
+    void this.core;
+    return this.variables.keys();
   }
 
   get size(): number {
@@ -384,7 +371,7 @@ export class Namespace {
       initializeCache(core.all, new Float64Array(core.buffer, 0, core.buffer.byteLength >> 3), at, parsed);
       core.table(at + CACHE_TABLE_OFFSET).create();
     });
-    const cache = new Cache<T>(name, core, offset);
+    const cache = new Cache<T>(name, core, offset, this.loads);
     sameCacheLimits(name, options, cache as Cache);
     this.caches.set(name, cache as Cache);
     return cache;
@@ -410,13 +397,14 @@ export class Namespace {
         file: this.section.file,
         heap: core.heap.stats(),
         objects: this.directory.list().map(({ name, kind, length }) => ({ name, kind, bytes: length })),
-        variables: [...this.variables.entries()].map((entry) => ({ name: this.variables.keyOf(entry), bytes: this.variables.entrySize(entry) })),
+        variables: [...this.variables.table.entries()].map((entry) => ({ name: this.variables.table.keyOf(entry), bytes: this.variables.table.entrySize(entry) })),
         counters: {
           writes: Atomics.load(all, NS_WRITES_OFFSET >> 2),
           recoveries: Atomics.load(all, NS_RECOVERIES_OFFSET >> 2),
           rollbacks: Atomics.load(all, NS_ROLLBACKS_OFFSET >> 2),
           sequence: Atomics.load(all, NS_SEQUENCE_OFFSET >> 2),
           lockRecoveries: core.mutex.recoveries,
+          loadRecoveries: this.loads.recoveries,
         },
       };
     } finally {
@@ -428,7 +416,9 @@ export class Namespace {
   verify(): void {
     this.lock();
     try {
-      const tables = [this.variables, this.directory.table];
+      const tables = [this.variables.table, this.directory.table];
+      const loads = this.loads.existingTable;
+      if (loads) tables.push(loads);
       for (const entry of this.directory.list()) {
         if (entry.kind === 'cache') tables.push(this.core.table(entry.offset + CACHE_TABLE_OFFSET));
       }
@@ -471,18 +461,6 @@ export class Namespace {
   }
 }
 
-const UPDATE_SYNC =
-  'ns.update(key, fn): fn runs holding the lock and must be synchronous (old => next); ' +
-  'for async work, read with get(), await, then set() — or hold lockAsync() / unlock() around it';
-
-function checkUpdateFunction(fn: unknown): void {
-  if (typeof fn !== 'function') {
-    throw new InvalidArgTypeError(`ns.update(key, fn): fn must be a function (old => next), got ${fn === null ? 'null' : typeof fn}`);
-  }
-  const tag = Object.prototype.toString.call(fn);
-  if (tag === '[object AsyncFunction]' || tag === '[object AsyncGeneratorFunction]') throw new InvalidArgTypeError(`${UPDATE_SYNC}; got an async function`);
-}
-
 /** Options must be an object of known keys: `ns.channel('c', null)` and typos are typed errors. */
 function objectOptions<T extends object>(options: unknown, label: string, known: string[]): T {
   const parsed = validateObject<T>(options, `${label} options`);
@@ -500,10 +478,10 @@ function sameOption(kind: string, name: string, option: string, requested: unkno
 
 function sameCacheLimits(name: string, options: CacheOptions, cache: Cache): void {
   if (options.maxEntries === undefined && options.maxBytes === undefined && options.ttl === undefined) return;
-  const stats = cache.stats();
-  sameOption('cache', name, 'maxEntries', options.maxEntries, stats.maxEntries || undefined);
-  sameOption('cache', name, 'maxBytes', options.maxBytes, stats.maxBytes || undefined);
-  sameOption('cache', name, 'ttl', options.ttl === Infinity ? undefined : options.ttl, stats.ttl || undefined);
+  const limits = cache.options;
+  sameOption('cache', name, 'maxEntries', options.maxEntries, limits.maxEntries);
+  sameOption('cache', name, 'maxBytes', options.maxBytes, limits.maxBytes);
+  sameOption('cache', name, 'ttl', options.ttl === Infinity ? undefined : options.ttl, limits.ttl);
 }
 
 /** What Namespace.close() lets go of: channels and broadcasts close their handles, barriers leave. */
@@ -516,5 +494,5 @@ export interface NamespaceInspection {
   heap: HeapStats;
   objects: Array<{ name: string; kind: string; bytes: number }>;
   variables: Array<{ name: string; bytes: number }>;
-  counters: { writes: number; recoveries: number; rollbacks: number; sequence: number; lockRecoveries: number };
+  counters: { writes: number; recoveries: number; rollbacks: number; sequence: number; lockRecoveries: number; loadRecoveries: number };
 }

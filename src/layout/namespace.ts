@@ -19,7 +19,10 @@
  *        | variables table header (32 bytes, see TABLE_* below)          |
  *  +416  +---------------------------------------------------------------+
  *        | directory table header (32 bytes)                             |
- *  +448  +---------------------------------------------------------------+
+ *  +448  +---------------------------------------------------------------+ line 3: loads
+ *        | loads table header (32 bytes): cache keys being loaded now    |
+ *  +480  | loads done (i32): +1 when a load ends; getOrSet waiters park  |
+ *        | load waiters (i32) +484 | load recoveries (i32) +488          |
  *        | reserved                                                      |
  *  +512  +---------------------------------------------------------------+
  *        | journal (src/store/journal.ts)                                |
@@ -57,12 +60,25 @@
  * A reader sees the old chain or the new one; the namespace sequence tells it to retry when
  * a write overlapped its walk.
  *
- * Entry block (a heap allocation, written once, never changed in place except its next
- * word): key length (u32), value length (u32), expires at (f64 ms, 0 = never), hash (i32,
- * the key's FNV-1a), type (i32: 0 value, else a directory object kind), stamp (i32: the
- * namespace's write count when it was written, so a reader's cache of decoded values can tell
- * this entry from a later one at the same offset), next (i32: the next entry of the bucket's
- * chain, 0 = end), key bytes (UTF-8), value bytes (the codec's).
+ * Loads (cache.getOrSet's single flight): the loads table maps (cache object offset as 4
+ * bytes little-endian, then the key's UTF-8) to a 16-byte marker: owner word (i32, the
+ * loading thread's pid and start-time hash as in src/layout/owner.ts), thread id (i32),
+ * token (i32, a stamp naming this load), reserved (i32). A marker exists while its load
+ * runs; the loader removes it in the write that publishes the value (or when its loader
+ * throws), then adds 1 to `loads done` and wakes the parked waiters (`load waiters` > 0).
+ * A waiter that finds the marker's owner dead replaces the marker with its own and loads
+ * (`load recoveries` + 1). The table is created by the first getOrSet that misses (its
+ * directory word is 0 until then: namespaces made before it existed open unchanged).
+ *
+ * Entry block (a heap allocation, written whole before it is published; afterwards only its
+ * next word changes, or, when a value of at most 128 bytes is replaced by one that fits the
+ * same block, its value length, expiry, stamp and value bytes, their old words journaled
+ * first): key length (u32), value length (u32), expires at (f64 ms, 0 = never), hash (i32,
+ * the key's FNV-1a), type (i32: 0 value, 1..63 a directory object kind, 64 a load marker),
+ * stamp (i32: from the namespace's stamps counter, new at every write of the entry, so a
+ * reader's cache of decoded values can tell one version from the next at the same offset),
+ * next (i32: the next entry of the bucket's chain, 0 = end), key bytes (UTF-8), value bytes
+ * (the codec's).
  *
  *  +0 key length | +4 value length | +8 expires at (f64) | +16 hash | +20 type | +24 stamp |
  *  +28 next | +32 key bytes | value bytes
@@ -90,7 +106,21 @@ export const NS_RECOVERIES_OFFSET = 2 * LINE + 24;
 export const NS_STAMPS_OFFSET = 2 * LINE + 28;
 export const NS_VARIABLES_TABLE_OFFSET = 3 * LINE;
 export const NS_DIRECTORY_TABLE_OFFSET = 3 * LINE + 32;
+export const NS_LOADS_TABLE_OFFSET = 3 * LINE + 64;
+export const NS_LOADS_DONE_OFFSET = 3 * LINE + 96;
+export const NS_LOAD_WAITERS_OFFSET = 3 * LINE + 100;
+export const NS_LOAD_RECOVERIES_OFFSET = 3 * LINE + 104;
 export const NS_JOURNAL_START = 4 * LINE;
+
+/** A load marker: owner word, thread id, token, reserved (i32 each). */
+export const LOAD_MARKER_OWNER_OFFSET = 0;
+export const LOAD_MARKER_THREAD_OFFSET = i32;
+export const LOAD_MARKER_TOKEN_OFFSET = 2 * i32;
+export const LOAD_MARKER_LENGTH = 4 * i32;
+/** The entry type of a load marker (values are 0, directory objects 1 + their kind). */
+export const ENTRY_TYPE_LOAD_MARKER = 64;
+/** Bytes of a loads-table key before the cache key's UTF-8: the cache object's offset. */
+export const LOAD_KEY_PREFIX_LENGTH = i32;
 
 export const TABLE_HEADER_LENGTH = 32;
 export const TABLE_DIRECTORY_OFFSET = 0;

@@ -15,13 +15,24 @@
  * An expired entry reads as a miss and stops counting in size at once; writes reclaim expired
  * entries (a sweep every count/8 writes once one has expired, or at once when a set would
  * not fit), as does purgeStale(); each one reclaimed counts in `expirations`.
+ *
+ * getOrSet loads a missing key once across every process (protocol: ./single-flight.ts);
+ * its markers live in the namespace's loads table, not here, so eviction, expiry and the
+ * counters never see them.
  */
-import { MessageTooLargeError, NamespaceFullError } from '../errors.js';
+import { DeadlockError, MessageTooLargeError, NamespaceFullError } from '../errors.js';
 import { ENTRY_HEADER_LENGTH, TABLE_HEADER_LENGTH } from '../layout/namespace.js';
 import { validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
 import { encodeValue } from '../codec/index.js';
-import { RETRY, type DecodedValue, type StoreCore } from './store-core.js';
+import { DecodedValues } from './decoded-values.js';
+import { RETRY, type StoreCore } from './store-core.js';
 import { EVICTED_EXPIRED, EVICTED_NONE, HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
+import { DEAD_MARKER, LIVE_MARKER, LoadMarkers } from './load-markers.js';
+import { getOrSet, getOrSetSync, type GetOrSetOptionsArg } from './single-flight.js';
+import type { Waiter } from '../sync/waiter.js';
+
+/** One step of getOrSet (Cache.beginLoad). */
+export type LoadStep<T> = { kind: 'hit'; value: T } | { kind: 'load'; token: number } | { kind: 'wait'; done: number };
 
 export const CACHE_MAX_ENTRIES_OFFSET = 0;
 export const CACHE_MAX_BYTES_OFFSET = 4;
@@ -42,6 +53,13 @@ export interface CacheOptions {
   maxBytes?: number;
   /** Milliseconds an entry lives after it was set (default: forever). */
   ttl?: number;
+}
+
+/** A cache's limits in force (cache.options); undefined = no limit. */
+export interface CacheLimits {
+  maxEntries: number | undefined;
+  maxBytes: number | undefined;
+  ttl: number | undefined;
 }
 
 export interface CacheStats {
@@ -84,13 +102,14 @@ export class Cache<T = unknown> {
   private readonly table: HashTable;
   private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
   private readonly f64: Float64Array;
-  private readonly decoded = new Map<string, DecodedValue>();
+  private readonly decoded = new DecodedValues();
   private readonly hints: Uint8Array;
 
   constructor(
     readonly name: string,
     private readonly core: StoreCore,
     private readonly at: number,
+    private readonly markers: LoadMarkers = new LoadMarkers(core),
   ) {
     this.table = core.table(at + CACHE_TABLE_OFFSET);
     this.f64 = new Float64Array(core.buffer, 0, core.buffer.byteLength >> 3);
@@ -111,24 +130,35 @@ export class Cache<T = unknown> {
   }
 
   get(key: string): T | undefined {
-    const core = this.core;
-    core.encodeKey(key);
-    const now = Date.now();
-    const result = core.read(() => {
-      const entry = this.table.find(core.key, core.keyLength, core.keyHash);
-      if (entry === NOT_FOUND) return undefined;
-      if (entry === INCONSISTENT || !this.table.read(entry, this.view)) return RETRY;
-      if (this.view.expiresAt !== 0 && this.view.expiresAt <= now) return EXPIRED;
-      HashTable.touch(this.hints, core.keyHash);
-      return core.decodeEntry(key, entry, this.table.stamp(entry), this.view.valueAt, this.view.valueLength, this.decoded) as T;
-    });
-    if (result === undefined || result === EXPIRED) {
+    const result = this.lookup(key);
+    if (result === undefined) {
       this.count(CACHE_MISSES_OFFSET);
       return undefined;
     }
     this.count(CACHE_HITS_OFFSET);
-    return result as T;
+    return result;
   }
+
+  /** The live value of `key` (undefined if missing or expired), counting nothing. */
+  private lookup(key: string): T | undefined {
+    const core = this.core;
+    core.encodeKey(key);
+    this.lookupKey = key;
+    this.lookupNow = Date.now();
+    return core.read(this.readLive);
+  }
+
+  private lookupKey = '';
+  private lookupNow = 0;
+  private readonly readLive = (): T | undefined | typeof RETRY => {
+    const core = this.core;
+    const entry = this.table.find(core.key, core.keyLength, core.keyHash);
+    if (entry === NOT_FOUND) return undefined;
+    if (entry === INCONSISTENT || !this.table.read(entry, this.view)) return RETRY;
+    if (this.view.expiresAt !== 0 && this.view.expiresAt <= this.lookupNow) return undefined;
+    HashTable.touch(this.hints, core.keyHash);
+    return core.decodeEntry(this.lookupKey, entry, this.table.stamp(entry), this.view.valueAt, this.view.valueLength, this.decoded) as T;
+  };
 
   has(key: string): boolean {
     const core = this.core;
@@ -148,6 +178,15 @@ export class Cache<T = unknown> {
       this.delete(key);
       return;
     }
+    const bytes = this.encode(key, value);
+    this.store(key, bytes, this.ttlOf(options.ttl));
+  }
+
+  /**
+   * The value's bytes, checked against maxBytes (MessageTooLargeError) before anything is
+   * written. Leaves the key encoded in the core.
+   */
+  private encode(key: string, value: T): Uint8Array {
     const core = this.core;
     const bytes = encodeValue(core.codec, value);
     core.encodeKey(key);
@@ -156,8 +195,23 @@ export class Cache<T = unknown> {
     if (maxBytes !== 0 && size > maxBytes) {
       throw new MessageTooLargeError(size, maxBytes, `cache '${this.name}' (its maxBytes)`);
     }
-    const ttl = options.ttl === undefined ? this.f64[(this.at + CACHE_TTL_OFFSET) >> 3]! : validateTimeout(options.ttl, 'options.ttl');
+    return bytes;
+  }
+
+  /** The ttl a set uses: its own (validated), else the cache's. */
+  private ttlOf(ttl: number | undefined): number {
+    return ttl === undefined ? this.f64[(this.at + CACHE_TTL_OFFSET) >> 3]! : validateTimeout(ttl, 'options.ttl');
+  }
+
+  /**
+   * Writes `bytes` as the value of `key`, evicting and expiring as needed; with `release`,
+   * the same write removes load marker `release` (getOrSet), so waiters see the value and
+   * the end of the load at once.
+   */
+  private store(key: string, bytes: Uint8Array, ttl: number, release?: number): void {
+    const core = this.core;
     const now = Date.now();
+    // A load's end takes the lock even with autolock off: getOrSet holds no lock across a load.
     const put = () =>
       core.write(() => {
         core.encodeKey(key); // the key buffer is shared; the lock wait may have run other code
@@ -165,15 +219,99 @@ export class Cache<T = unknown> {
         HashTable.touch(this.hints, core.keyHash);
         this.evict(now);
         this.expireSome(now);
-      });
+        if (release !== undefined) this.releaseMarker(key, release);
+      }, release !== undefined);
     try {
       put();
     } catch (error) {
       // Expired entries give their room before a set is refused (in a write of their own:
       // blocks freed in a write are reused only after it).
-      if (!(error instanceof NamespaceFullError) || this.purgeStale() === 0) throw error;
+      if (!(error instanceof NamespaceFullError) || this.purgeExpired(release !== undefined) === 0) throw error;
       put();
     }
+  }
+
+  // ---------------------------------------------------------------- getOrSet (src/store/single-flight.ts)
+
+  /**
+   * The cached value of `key`, or the value `loader(key)` returns, loaded once across every
+   * process: callers that miss while another thread loads the key wait for that load (up to
+   * `timeout`, default the namespace's; `signal` aborts the wait) and get its value. If the
+   * loader throws, its caller gets the error and the next waiter loads; if its thread dies,
+   * a waiter takes over. `ttl` is the loaded value's (default: the cache's). A loader that
+   * returns undefined stores nothing.
+   */
+  getOrSet(key: string, loader: (key: string) => T | Promise<T>, options?: GetOrSetOptionsArg): Promise<T | undefined> {
+    return getOrSet(this, key, loader, options, this.core.timeout);
+  }
+
+  /** getOrSet with a synchronous loader, waiting synchronously (for workers and scripts). */
+  getOrSetSync(key: string, loader: (key: string) => T, options?: GetOrSetOptionsArg): T | undefined {
+    return getOrSetSync(this, key, loader, options, this.core.timeout);
+  }
+
+  /** @internal the waiter of the namespace's memory */
+  get waiter(): Waiter {
+    return this.core.waiter;
+  }
+
+  /**
+   * @internal One step of getOrSet, under the lock: the live value, or this thread's claim
+   * to load it (the key marked as loading), or the `done` word to wait on while another
+   * thread loads it. A marker whose thread died is taken over. DeadlockError where waiting
+   * could never end: `sync` and a marker of this very thread (its loader needs this thread),
+   * or inside a lock() group and another thread's marker (its loader needs the lock).
+   */
+  beginLoad(key: string, sync: boolean): LoadStep<T> {
+    const core = this.core;
+    const markers = this.markers;
+    core.lock();
+    try {
+      const value = this.lookup(key);
+      if (value !== undefined) return { kind: 'hit', value };
+      markers.select(this.at); // core.key still holds `key`: lookup() encoded it
+      const state = markers.lookup();
+      if (state === LIVE_MARKER) {
+        if (sync && markers.ownedByMe) {
+          throw new DeadlockError(`cache.getOrSetSync('${key}'): this thread is loading that key already (an async getOrSet in progress); await it instead`);
+        }
+        if (core.lockDepth > 1 && !markers.ownedByMe) {
+          throw new DeadlockError(`cache.getOrSet('${key}') inside lock() / withLock(): another thread is loading that key and needs the lock to store it; call getOrSet outside the group`);
+        }
+        return { kind: 'wait', done: markers.done };
+      }
+      return { kind: 'load', token: core.write(() => markers.claim(state === DEAD_MARKER)) };
+    } finally {
+      core.unlock();
+    }
+  }
+
+  /**
+   * @internal The end of load `token`: stores `value` (undefined: stores nothing) and removes
+   * the marker in one write, then wakes the waiters. If the value cannot be stored, the
+   * marker is removed all the same and the error thrown.
+   */
+  endLoad(key: string, token: number, value: T | undefined, ttl: number | undefined): void {
+    try {
+      if (value === undefined) this.core.write(() => this.releaseMarker(key, token), true);
+      else this.store(key, this.encode(key, value), this.ttlOf(ttl), token);
+    } catch (error) {
+      if (value !== undefined) this.core.write(() => this.releaseMarker(key, token), true);
+      throw error;
+    } finally {
+      this.markers.announce();
+    }
+  }
+
+  /** @internal the namespace's load markers */
+  get loadMarkers(): LoadMarkers {
+    return this.markers;
+  }
+
+  private releaseMarker(key: string, token: number): void {
+    this.core.encodeKey(key);
+    this.markers.select(this.at);
+    this.markers.release(token);
   }
 
   /**
@@ -183,10 +321,15 @@ export class Cache<T = unknown> {
    * a set cost a sweep.
    */
   purgeStale(): number {
+    return this.purgeExpired(false);
+  }
+
+  /** purgeStale(); `lockAnyway`: take the lock even with autolock off (a load's end). */
+  private purgeExpired(lockAnyway: boolean): number {
     const now = Date.now();
     let removed = 0;
     for (;;) {
-      const some = this.core.write(() => this.purge(now));
+      const some = this.core.write(() => this.purge(now), lockAnyway);
       removed += some;
       if (some < PURGE_BATCH) return removed;
     }
@@ -242,6 +385,19 @@ export class Cache<T = unknown> {
     };
   }
 
+  /**
+   * The limits in force: what the cache was created with, in whichever process created it
+   * (undefined: no limit). `ns.cache(name, cache.options)` opens it again without a mismatch.
+   */
+  get options(): Readonly<CacheLimits> {
+    const ttl = this.f64[(this.at + CACHE_TTL_OFFSET) >> 3]!;
+    return Object.freeze({
+      maxEntries: this.word(CACHE_MAX_ENTRIES_OFFSET) || undefined,
+      maxBytes: this.word(CACHE_MAX_BYTES_OFFSET) || undefined,
+      ttl: ttl || undefined,
+    });
+  }
+
   /** Evicts (CLOCK) until within the limits. Under the lock. */
   private evict(now: number): void {
     const maxEntries = this.word(CACHE_MAX_ENTRIES_OFFSET);
@@ -254,4 +410,3 @@ export class Cache<T = unknown> {
   }
 }
 
-const EXPIRED = Symbol('expired');

@@ -75,6 +75,26 @@ export class Journal {
     words[index] = value;
   }
 
+  /**
+   * Logs the old values of `count` words from `first` (an index into the whole buffer), which
+   * the caller then changes itself: how a value rewritten in place is made undoable with one
+   * count store instead of one per word.
+   */
+  logRange(first: number, count: number): void {
+    if (!this.active) return;
+    if (this.count + count > this.capacity) this.onFull();
+    const log = this.log;
+    const all = this.all;
+    let at = 2 + this.count * 2;
+    for (let i = 0; i < count; i++, at += 2) {
+      log[at] = first + i;
+      log[at + 1] = all[first + i]!;
+    }
+    this.count += count;
+    this.log[0] = this.count; // after the entries, before the caller's stores (see write)
+    pauseHook?.('store.journal');
+  }
+
   /** The operation is complete: forget the log (the commit point). */
   commit(): void {
     if (this.count !== 0) {

@@ -12,6 +12,7 @@ import {
   NS_AREA_LENGTH_OFFSET,
   NS_DIRECTORY_TABLE_OFFSET,
   NS_HEAP_LENGTH_OFFSET,
+  NS_LOADS_TABLE_OFFSET,
   NS_HEAP_OFFSET_OFFSET,
   NS_JOURNAL_CAPACITY_OFFSET,
   NS_JOURNAL_OFFSET_OFFSET,
@@ -101,7 +102,8 @@ export function readNamespaceHeader(buffer: ArrayBuffer, name: string): Namespac
   if (pending < 0 || pending > expected.journalCapacity) {
     throw new CorruptHeapError(`namespace '${name}': its journal says ${pending} entries to undo, it holds ${expected.journalCapacity}`);
   }
-  const tables = [NS_VARIABLES_TABLE_OFFSET >> 2, (NS_DIRECTORY_TABLE_OFFSET + TABLE_HEADER_LENGTH) >> 2];
+  // The table headers lie side by side: variables, directory, loads.
+  const tables = [NS_VARIABLES_TABLE_OFFSET >> 2, (NS_LOADS_TABLE_OFFSET + TABLE_HEADER_LENGTH) >> 2];
   const heap = [expected.heapOffset >> 2, (expected.heapOffset + expected.heapLength) >> 2];
   for (let i = 0; i < pending; i++) {
     const word = all[journal + 2 + 2 * i]!;

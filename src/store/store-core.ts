@@ -21,25 +21,18 @@ import { parseWaitOptions, type WaitOptionsArg } from '../sync/wait-options.js';
 import { assertOpen, type Waiter } from '../sync/waiter.js';
 import type { SharedHeap } from './heap.js';
 import type { Journal } from './journal.js';
-import { HashTable, hashBytes, INCONSISTENT } from './table.js';
+import { FNV_OFFSET, FNV_PRIME, HashTable, hashBytes, INCONSISTENT } from './table.js';
 import { pauseHook } from '../sync/pause-points.js';
+import { DecodedValues, PendingValues } from './decoded-values.js';
 
 const SEQUENCE = NS_SEQUENCE_OFFSET >> 2;
 const STAMPS = NS_STAMPS_OFFSET >> 2;
-const KNOWN_KEYS = 10_000;
-const DECODED_VALUES = 10_000;
 /** Values larger than this are decoded on every read rather than kept. */
 const DECODED_MAX_BYTES = 16 * 1024;
 const READERS_WAITING = NS_READERS_WAITING_OFFSET >> 2;
 const WRITES = NS_WRITES_OFFSET >> 2;
 const ROLLBACKS = NS_ROLLBACKS_OFFSET >> 2;
 const RECOVERIES = NS_RECOVERIES_OFFSET >> 2;
-
-export interface DecodedValue {
-  entry: number;
-  stamp: number;
-  value: unknown;
-}
 
 /** A reader's fn returns this when what it read cannot be right; read() decides what it means. */
 export const RETRY = Symbol('retry');
@@ -54,10 +47,9 @@ export class StoreCore {
   keyLength = 0;
   keyHash = 0;
   private readonly encoder = new TextEncoder();
-  private readonly knownKeys = new Map<string, { bytes: Uint8Array; hash: number }>();
   /** Decoded values of this process, by key: reused while the entry is the same version. */
-  readonly decoded = new Map<string, DecodedValue>();
-  private readonly unsettled: Array<DecodedValue & { key: string; decoded: Map<string, DecodedValue> }> = [];
+  readonly decoded = new DecodedValues();
+  private readonly unsettled = new PendingValues();
   private held = 0; // lock() depth of this object
   private readonly pendingFrees: number[] = [];
   private snapshots = 0; // snapshot() depth
@@ -81,25 +73,41 @@ export class StoreCore {
     return this.held > 0;
   }
 
+  /** lock() depth of this object (0 = not held). */
+  get lockDepth(): number {
+    return this.held;
+  }
+
   /**
-   * Validates and encodes a key into `key` (and sets keyLength, keyHash). Recently used keys
-   * are remembered encoded: a Map lookup is cheaper than UTF-8 encoding and hashing again.
+   * Validates and encodes a key into `key` (and sets keyLength, keyHash). ASCII keys, the
+   * common case, are copied and hashed in one pass over their characters: cheaper than a
+   * Map of encoded keys, which also fell off a cliff (cleared and refilled on every access)
+   * once a process used more keys than it held.
    */
   encodeKey(key: unknown): void {
     if (typeof key === 'string') {
-      const known = this.knownKeys.get(key);
-      if (known !== undefined) {
-        this.key.set(known.bytes);
-        this.keyLength = known.bytes.length;
-        this.keyHash = known.hash;
-        return;
+      const length = key.length;
+      if (length !== 0 && length <= MAX_KEY_BYTES) {
+        const out = this.key;
+        let hash = FNV_OFFSET;
+        let i = 0;
+        for (; i < length; i++) {
+          const c = key.charCodeAt(i);
+          if (c >= 0x80) break;
+          out[i] = c;
+          hash = Math.imul(hash ^ c, FNV_PRIME);
+        }
+        if (i === length) {
+          this.keyLength = length;
+          this.keyHash = hash | 0;
+          return;
+        }
       }
     }
     this.encodeNewKey(key);
-    if (this.knownKeys.size >= KNOWN_KEYS) this.knownKeys.clear();
-    this.knownKeys.set(key as string, { bytes: this.key.slice(0, this.keyLength), hash: this.keyHash });
   }
 
+  /** Keys with non-ASCII characters (through UTF-8), and every key that is refused. */
   private encodeNewKey(key: unknown): void {
     if (typeof key !== 'string') throw new InvalidArgTypeError(`a key must be a string, got ${key === null ? 'null' : typeof key}`);
     if (key.length === 0) throw new InvalidArgValueError('a key must not be empty');
@@ -192,6 +200,7 @@ export class StoreCore {
 
   private flushFrees(): void {
     const frees = this.pendingFrees;
+    if (frees.length === 0) return; // most writes free nothing (values rewritten in place)
     for (let i = 0; i < frees.length; i++) this.heap.free(frees[i]!);
     frees.length = 0;
   }
@@ -206,13 +215,27 @@ export class StoreCore {
     return { journal: this.journal.mark(), frees: this.pendingFrees.length };
   }
 
+  /** The journal part of a savepoint, and the pending frees part: savepoint() without an object. */
+  get journalMark(): number {
+    return this.journal.mark();
+  }
+
+  get freesMark(): number {
+    return this.pendingFrees.length;
+  }
+
+  undoToMarks(journal: number, frees: number): void {
+    this.journal.undoTo(journal);
+    this.pendingFrees.length = frees;
+  }
+
   undoTo(point: { journal: number; frees: number }): void {
     this.journal.undoTo(point.journal);
     this.pendingFrees.length = point.frees;
   }
 
   /** Runs a write: autolocked unless a lock() group is open; all or nothing. */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T, lockAnyway = false): T {
     if (this.waiter.closed) assertOpen(this.waiter, 'namespace');
     if (this.held > 0) {
       if (!this.groupSequenceOdd) {
@@ -225,11 +248,11 @@ export class StoreCore {
         return fn();
       } catch (error) {
         this.journal.undoTo(mark);
-        this.pendingFrees.length = frees;
+        if (this.pendingFrees.length !== frees) this.pendingFrees.length = frees;
         throw error;
       }
     }
-    if (!this.autolock) throw new NotLockedError('autolock is off: call lock() (or withLock) before writing');
+    if (!this.autolock && !lockAnyway) throw new NotLockedError('autolock is off: call lock() (or withLock) before writing');
     this.lock();
     try {
       return this.write(fn);
@@ -240,7 +263,7 @@ export class StoreCore {
 
   private sequenceBegin(): void {
     Atomics.add(this.all, SEQUENCE, 1); // SYNC POINT: odd, readers of this moment will retry
-    Atomics.add(this.all, WRITES, 1);
+    this.all[WRITES]!++; // under the lock: only its holder writes it
   }
 
   private sequenceEnd(): void {
@@ -350,7 +373,7 @@ export class StoreCore {
 
   /** A new entry stamp (see ENTRY_STAMP_OFFSET). Under the lock. */
   nextStamp(): number {
-    return Atomics.add(this.all, STAMPS, 1) + 1;
+    return ++this.all[STAMPS]!; // under the lock: only its holder writes it
   }
 
   /**
@@ -358,29 +381,19 @@ export class StoreCore {
    * object shared by every read of that version in this process. Frozen, so that code that
    * mutates what get() returned fails loudly instead of believing it changed the store.
    */
-  decodeEntry(key: string, entry: number, stamp: number, at: number, length: number, decoded = this.decoded): unknown {
+  decodeEntry(key: string, entry: number, stamp: number, at: number, length: number, decoded: DecodedValues = this.decoded): unknown {
     const known = decoded.get(key);
     if (known !== undefined && known.entry === entry && known.stamp === stamp) return known.value;
     const value = this.decode(at, length);
-    if (length <= DECODED_MAX_BYTES) {
-      freezeValue(value);
-      // Kept only once the read that decoded it is validated (settle): bytes read while a
-      // writer reused the block must not be served again.
-      this.unsettled.push({ key, entry, stamp, value, decoded });
-    }
+    if (length > DECODED_MAX_BYTES) return value;
+    freezeValue(value);
+    this.unsettled.add(decoded, key, entry, stamp, value); // kept once the read is validated
     return value;
   }
 
-  /** A read was validated: keep what it decoded. */
+  /** A read was validated (or not): keep what it decoded (or drop it). */
   private settle(valid: boolean): void {
-    if (this.unsettled.length === 0) return;
-    if (valid) {
-      for (const item of this.unsettled) {
-        if (item.decoded.size >= DECODED_VALUES) item.decoded.clear();
-        item.decoded.set(item.key, item);
-      }
-    }
-    this.unsettled.length = 0;
+    this.unsettled.settle(valid);
   }
 
   /**

@@ -65,11 +65,20 @@ const COUNT = TABLE_COUNT_OFFSET >> 2;
 const DIRECTORY = TABLE_DIRECTORY_OFFSET >> 2;
 const NEXT = ENTRY_NEXT_OFFSET >> 2;
 const HASH = ENTRY_HASH_OFFSET >> 2;
+const TYPE = ENTRY_TYPE_OFFSET >> 2;
+/**
+ * Values up to this many bytes are rewritten in place when the block fits (see rewrite):
+ * journaling their words costs less than an allocation and a free up to about here.
+ */
+const REWRITE_MAX_BYTES = 128;
 
-/** FNV-1a over the key's bytes. */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over the key's bytes (StoreCore.encodeKey computes the same over ASCII characters). */
 export function hashBytes(bytes: Uint8Array, length: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME);
   return hash | 0;
 }
 
@@ -102,6 +111,8 @@ export class HashTable {
   private readonly head: number; // Int32 index of the table header
   private readonly scratch = new Float64Array(1);
   private readonly scratchWords = new Int32Array(this.scratch.buffer);
+  /** The entry that holds the value of the last put() (rewritten in place, or new). */
+  lastPut = 0;
 
   constructor(
     buffer: ArrayBuffer | SharedArrayBuffer,
@@ -250,8 +261,19 @@ export class HashTable {
    */
   put(key: Uint8Array, keyLength: number, hash: number, value: Uint8Array, expiresAt = 0, type = 0, stamp = 0): number {
     const size = ENTRY_HEADER_LENGTH + keyLength + value.length;
-    const entry = this.heap.allocate(size);
+    const bucket = this.bucketFor(hash);
+    const link = this.linkOf(bucket, key, keyLength, hash);
     const all = this.all;
+    const old = all[link]!;
+    if (old !== 0) {
+      const rewritten = this.rewrite(old, keyLength, value, expiresAt, type, stamp);
+      if (rewritten >= 0) {
+        this.lastPut = old;
+        return rewritten;
+      }
+    }
+    const entry = this.heap.allocate(size); // the chain is unchanged by allocating: link stays right
+    this.lastPut = entry;
     const at = entry >> 2;
     all[at + (ENTRY_KEY_LENGTH_OFFSET >> 2)] = keyLength;
     all[at + (ENTRY_VALUE_LENGTH_OFFSET >> 2)] = value.length;
@@ -262,9 +284,6 @@ export class HashTable {
     this.bytes.set(key.subarray(0, keyLength), entry + ENTRY_HEADER_LENGTH);
     this.bytes.set(value, entry + ENTRY_HEADER_LENGTH + keyLength);
 
-    const bucket = this.bucketFor(hash);
-    const link = this.linkOf(bucket, key, keyLength, hash);
-    const old = all[link]!;
     let replaced = 0;
     if (old !== 0) {
       replaced = this.entrySize(old);
@@ -283,6 +302,41 @@ export class HashTable {
     }
     if (old === 0 && this.field(TABLE_COUNT_OFFSET) > this.field(TABLE_BUCKETS_OFFSET) * TABLE_MAX_LOAD) this.split();
     return replaced;
+  }
+
+  /**
+   * Replaces the value of `entry` in its own block when the new one is small and the block
+   * is the one an allocation of the new size would get (so readers' checks still hold).
+   * Its old header words and value bytes go to the journal first (one count store), then
+   * are overwritten: 8 journal words for a number instead of the 27 that an allocation and
+   * a free journal. Readers that overlap it see the sequence move and retry, as they do when a
+   * block they hold is freed and reused. Returns the old entry's size, or -1 when the value
+   * does not fit (the caller allocates).
+   */
+  private rewrite(entry: number, keyLength: number, value: Uint8Array, expiresAt: number, type: number, stamp: number): number {
+    const length = value.length;
+    if (length > REWRITE_MAX_BYTES) return -1;
+    const all = this.all;
+    const at = entry >> 2;
+    if (all[at + TYPE] !== type) return -1;
+    const size = ENTRY_HEADER_LENGTH + keyLength + length;
+    if (!this.fitsBlock(entry, size)) return -1;
+    const oldSize = this.entrySize(entry);
+    const valueAt = entry + ENTRY_HEADER_LENGTH + keyLength;
+    const first = valueAt >> 2;
+    // Header words from the value length to the stamp, then the words the value covers.
+    this.journal.logRange(at + (ENTRY_VALUE_LENGTH_OFFSET >> 2), (ENTRY_NEXT_OFFSET - ENTRY_VALUE_LENGTH_OFFSET) >> 2);
+    this.journal.logRange(first, ((valueAt + length + 3) >> 2) - first);
+    all[at + (ENTRY_VALUE_LENGTH_OFFSET >> 2)] = length;
+    this.f64[(entry + ENTRY_EXPIRES_OFFSET) >> 3] = expiresAt;
+    all[at + (ENTRY_STAMP_OFFSET >> 2)] = stamp; // a new version for readers' decoded values
+    this.bytes.set(value, valueAt);
+    if (size !== oldSize) this.set(TABLE_BYTES_OFFSET, this.field(TABLE_BYTES_OFFSET) + size - oldSize);
+    if (expiresAt !== 0) {
+      const earliest = this.earliestExpiry;
+      if (earliest === 0 || expiresAt < earliest) this.setEarliestExpiry(expiresAt);
+    }
+    return oldSize;
   }
 
   /** Deletes `key`; returns whether it was there. Under the lock, journaled. */

@@ -27,6 +27,9 @@ export type PausePoint =
   | 'store.journal' // store: undo entries written, before the data changes
   | 'store.commit' // store: data changed, before the journal is cleared
   | 'seqlock.read' // store reader between its two sequence loads
+  | 'cache.load.claimed' // getOrSet: the key is marked as loading, the loader not yet called
+  | 'cache.load.publish' // getOrSet: the loader returned, its value not yet stored
+  | 'cache.load.park' // getOrSet: a waiter read the done word, before it parks on it
   | 'mutex.acquired' // a lock was just taken, before the caller's critical section
   | 'broadcast.publish'; // broadcast writer between payload and position
 

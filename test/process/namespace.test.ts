@@ -9,8 +9,8 @@ interface Outcome {
   [key: string]: unknown;
 }
 
-async function start(configs: Array<Record<string, unknown>>): Promise<ReturnType<typeof startChild>[]> {
-  const children = configs.map((config) => startChild('ns-peer.mjs', [JSON.stringify(config)]));
+async function start(configs: Array<Record<string, unknown>>, fixture = 'ns-peer.mjs'): Promise<ReturnType<typeof startChild>[]> {
+  const children = configs.map((config) => startChild(fixture, [JSON.stringify(config)]));
   await Promise.all(children.map((child) => child.message(20_000)));
   for (const child of children) child.process.send('go');
   return children;
@@ -29,6 +29,16 @@ function expectNothingRecovered(ns: Namespace): void {
   expect(counters.recoveries).toBe(0);
   expect(counters.rollbacks).toBe(0);
   expect(counters.lockRecoveries).toBe(0);
+  expect(counters.loadRecoveries).toBe(0);
+}
+
+/** Polls `condition` every 5 ms; fails after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 describe('namespace across processes', () => {
@@ -126,6 +136,54 @@ describe('namespace across processes', () => {
     }
     await finish(children);
     expect(ns.inspect().heap.used).toBe(before);
+    ns.verify();
+    expectNothingRecovered(ns);
+    ns.destroy();
+  });
+
+  it('ns.increment: 4 processes x 10,000 increments = 40,000 exactly, every value handed out once', async () => {
+    const name = uniqueName('counter');
+    using ns = Namespace.open(name, { size: 4 << 20 });
+    ns.set('hits', 0);
+    const outcomes = await finish(await start([1, 2, 3, 4].map(() => ({ name, role: 'increment', key: 'hits', count: 10_000 })), 'store-peer.mjs'));
+    expect(ns.get('hits')).toBe(40_000);
+    const seen = outcomes.flatMap((outcome) => outcome['values'] as number[]).sort((a, b) => a - b);
+    expect(seen.length).toBe(40_000);
+    expect(seen.every((value, i) => value === i + 1)).toBe(true); // each of 1..40,000 once
+    ns.verify();
+    expectNothingRecovered(ns);
+    ns.destroy();
+  });
+
+  it('cache.getOrSet: 6 processes (async and sync) miss one key at once; the loader runs once and all get its value', async () => {
+    const name = uniqueName('gos');
+    using ns = Namespace.open(name, { size: 4 << 20 });
+    ns.cache('users', { ttl: 60_000 });
+    const configs = [1, 2, 3, 4, 5, 6].map((id) => ({ name, role: 'get-or-set', cache: 'users', key: 'u1', delay: 300, sync: id > 4 }));
+    const outcomes = await finish(await start(configs, 'store-peer.mjs'));
+    expect(ns.get('loader-calls')).toBe(1);
+    const loadedBy = (outcomes[0]!['value'] as { by: number }).by;
+    for (const outcome of outcomes) expect(outcome['value']).toEqual({ by: loadedBy });
+    expect(ns.cache('users').get('u1')).toEqual({ by: loadedBy });
+    ns.verify();
+    expectNothingRecovered(ns);
+    ns.destroy();
+  });
+
+  it('cache.getOrSet: a loader that throws gives its caller the error; the next caller loads, the rest get that value', async () => {
+    const name = uniqueName('gos-throw');
+    using ns = Namespace.open(name, { size: 4 << 20 });
+    const [thrower] = await start([{ name, role: 'loader-throws', cache: 'c', key: 'k', delay: 300 }], 'store-peer.mjs');
+    await until(() => ns.get('loader-calls') === 1); // its loader runs: the key is marked
+    const others = await start([1, 2, 3].map(() => ({ name, role: 'get-or-set', cache: 'c', key: 'k', delay: 50 })), 'store-peer.mjs');
+    const [thrown] = await finish([thrower!]);
+    expect(thrown!['threw']).toBe(true);
+    expect(thrown!['message']).toBe(`loader of ${thrower!.process.pid} failed`);
+    const outcomes = await finish(others);
+    expect(ns.get('loader-calls')).toBe(2);
+    const loadedBy = (outcomes[0]!['value'] as { by: number }).by;
+    expect(others.map((child) => child.process.pid)).toContain(loadedBy);
+    for (const outcome of outcomes) expect(outcome['value']).toEqual({ by: loadedBy });
     ns.verify();
     expectNothingRecovered(ns);
     ns.destroy();
