@@ -6,7 +6,7 @@
  */
 import { Broadcast } from './channel/broadcast.js';
 import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/channel.js';
-import { resolveCodec, type CodecOption } from './codec/index.js';
+import { resolveCodec, type CodecOption, type StructureStore } from './codec/index.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
 import { InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
@@ -24,7 +24,8 @@ import {
 import { ringLength } from './layout/ring.js';
 import { Section } from './section/section.js';
 import { Cache, CACHE_OBJECT_LENGTH, CACHE_TABLE_OFFSET, initializeCache, parseCacheOptions, type CacheOptions } from './store/cache.js';
-import { Directory, type DirectoryEntry } from './store/directory.js';
+import { Directory, STRUCTURES_OBJECT_NAME, type DirectoryEntry } from './store/directory.js';
+import { SharedStructureStore } from './store/structures.js';
 import { SharedHeap, type HeapStats } from './store/heap.js';
 import { Journal } from './store/journal.js';
 import { StoreCore } from './store/store-core.js';
@@ -78,11 +79,19 @@ export class Namespace {
     });
     const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength, journal);
     const mutex = new Mutex(buffer, NS_LOCK_OFFSET, section.waiter);
-    const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec), options.autolock, options.timeout);
+    // The codec's record structures live in a directory object made below; the store core
+    // needs its codec first, so it gets a store that forwards once the region is there.
+    let shared: SharedStructureStore | undefined;
+    this.structures = {
+      load: () => (shared ? shared.load() : { version: 0, structures: [] }),
+      save: (structures, expectedVersion) => (shared ? shared.save(structures, expectedVersion) : false),
+    };
+    const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec, { structures: this.structures }), options.autolock, options.timeout);
     this.#core = core;
     this.codecOption = options.codec;
     this.variables = new Variables(core, core.table(NS_VARIABLES_TABLE_OFFSET));
     this.directory = new Directory(core, core.table(NS_DIRECTORY_TABLE_OFFSET));
+    shared = this.openStructures();
     this.loads = new LoadMarkers(core);
     this.large = {
       limit: heap.maxAllocation,
@@ -322,7 +331,7 @@ export class Namespace {
     const { offset } = this.directory.findOrCreate(name, 'channel', ringLength(capacity), (at) =>
       initializeRing(this.core.buffer, at, capacity, kind),
     );
-    const channel = new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: parsed.codec ?? this.codecOption, largeMessages: this.large });
+    const channel = new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: parsed.codec ?? this.codecOption, largeMessages: this.large, structures: this.structures });
     sameOption('channel', name, 'kind', parsed.kind, channel.kind);
     sameOption('channel', name, 'capacity', parsed.capacity, channel.ring.capacity);
     return this.handOut(channel);
@@ -336,7 +345,7 @@ export class Namespace {
     const { offset } = this.directory.findOrCreate(name, 'mailbox', ringLength(capacity), (at) =>
       initializeRing(this.core.buffer, at, capacity, ringKindCode('mpsc')),
     );
-    const mailbox = new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: parsed.codec ?? this.codecOption, largeMessages: this.large });
+    const mailbox = new Channel<T>(this.core.buffer, offset, this.section.waiter, { codec: parsed.codec ?? this.codecOption, largeMessages: this.large, structures: this.structures });
     sameOption('mailbox', name, 'capacity', parsed.capacity, mailbox.ring.capacity);
     return this.handOut(mailbox);
   }
@@ -349,7 +358,7 @@ export class Namespace {
     const { offset } = this.directory.findOrCreate(name, 'broadcast', broadcastLength(capacity), (at) =>
       Broadcast.initialize(this.core.buffer, at, capacity),
     );
-    const broadcast = new Broadcast<T>(this.core.buffer, offset, this.section.waiter, { codec: parsed.codec ?? this.codecOption });
+    const broadcast = new Broadcast<T>(this.core.buffer, offset, this.section.waiter, { codec: parsed.codec ?? this.codecOption, structures: this.structures });
     sameOption('broadcast', name, 'capacity', parsed.capacity, broadcast.capacity);
     return this.handOut(broadcast);
   }
@@ -380,8 +389,27 @@ export class Namespace {
   /** The named objects of this namespace. */
   objects(): DirectoryEntry[] {
     void this.core; // SectionClosedError once closed
-    return this.directory.list();
+    return this.directory.list().filter((entry) => entry.kind !== 'structures');
   }
+
+  /**
+   * The region of record structures every process of this namespace shares (codec/), made by
+   * the first process that opens the namespace. A namespace too full for it (or made read
+   * only) goes without: objects are then encoded as plain maps, a little slower, never wrong.
+   */
+  private openStructures(): SharedStructureStore | undefined {
+    try {
+      const length = SharedStructureStore.defaultLength;
+      const { offset } = this.directory.findOrCreate(STRUCTURES_OBJECT_NAME, 'structures', length, (at) => SharedStructureStore.initialize(this.core.buffer, at, length));
+      return new SharedStructureStore(this.core.buffer, offset, length, this.section.waiter);
+    } catch (error) {
+      if (error instanceof NamespaceFullError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Record structures shared by every codec of this namespace (see openStructures). */
+  private readonly structures: StructureStore;
 
   // ---------------------------------------------------------------- debugging
 
@@ -396,7 +424,7 @@ export class Namespace {
         size: this.section.size,
         file: this.section.file,
         heap: core.heap.stats(),
-        objects: this.directory.list().map(({ name, kind, length }) => ({ name, kind, bytes: length })),
+        objects: this.objects().map(({ name, kind, length }) => ({ name, kind, bytes: length })),
         variables: [...this.variables.table.entries()].map((entry) => ({ name: this.variables.table.keyOf(entry), bytes: this.variables.table.entrySize(entry) })),
         counters: {
           writes: Atomics.load(all, NS_WRITES_OFFSET >> 2),

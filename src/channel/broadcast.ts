@@ -31,7 +31,7 @@ import { parkAsync, parkSync, parseWaitOptions, type ParsedWait, type WaitOption
 import { assertOpen, type Waiter } from '../sync/waiter.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
 import { checkSame, DEFAULT_CAPACITY } from './channel.js';
-import { encodeValue, resolveCodec, type Codec, type CodecOption } from '../codec/index.js';
+import { encodeValue, resolveCodec, type Codec, type CodecOption, type StructureStore } from '../codec/index.js';
 import { RING_ALIGNMENT, validateCapacity } from './ring-base.js';
 import { checkPlacement } from '../sync/placement.js';
 import { pauseHook } from '../sync/pause-points.js';
@@ -109,7 +109,7 @@ export class Broadcast<T = unknown> implements Disposable {
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
     private readonly waiter: Waiter,
-    options: { codec?: CodecOption; section?: OwnSection } = {},
+    options: { codec?: CodecOption; section?: OwnSection; structures?: StructureStore } = {},
   ) {
     checkPlacement('a broadcast', buffer, byteOffset, BROADCAST_HEADER_LENGTH, RING_ALIGNMENT);
     this.header = new Int32Array(buffer, byteOffset, BROADCAST_HEADER_LENGTH >> 2);
@@ -132,7 +132,7 @@ export class Broadcast<T = unknown> implements Disposable {
     this.maxPayload = broadcastMaxPayload(capacity);
     this.words = new Int32Array(buffer, byteOffset + BROADCAST_HEADER_LENGTH, capacity >> 2);
     this.bytes = Buffer.from(buffer, byteOffset + BROADCAST_HEADER_LENGTH, capacity);
-    this.codec = resolveCodec(options.codec);
+    this.codec = resolveCodec(options.codec, options.structures === undefined ? {} : { structures: options.structures });
     this.section = options.section;
     this.signalOffset = byteOffset + BROADCAST_DATA_SIGNAL_OFFSET;
     this.cursor = Atomics.load(this.header, TAIL); // a new reader sees what comes next

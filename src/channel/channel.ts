@@ -25,7 +25,7 @@ import {
 import { assertOpen, type Waiter } from '../sync/waiter.js';
 import { SectionClosedError } from '../errors.js';
 import { validateInteger, validateKnownKeys, validateObject } from '../validate.js';
-import { encodeValue, resolveCodec, type Codec, type CodecOption } from '../codec/index.js';
+import { encodeValue, resolveCodec, type Codec, type CodecOption, type StructureStore } from '../codec/index.js';
 import { initializeRing, validateCapacity, type RingBase } from './ring-base.js';
 import { attachRing, ringKindCode, ringKindName, type RingKind } from './ring-kind.js';
 
@@ -222,12 +222,12 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     buffer: ArrayBuffer | SharedArrayBuffer,
     byteOffset: number,
     private readonly waiter: Waiter,
-    options: { codec?: CodecOption; section?: OwnSection; largeMessages?: LargeMessageStore } = {},
+    options: { codec?: CodecOption; section?: OwnSection; largeMessages?: LargeMessageStore; structures?: StructureStore } = {},
   ) {
     this.ring = attachRing(buffer, byteOffset, waiter);
     this.large = options.largeMessages;
     this.kind = ringKindName(this.ring.kind)!;
-    this.codec = resolveCodec(options.codec);
+    this.codec = resolveCodec(options.codec, options.structures === undefined ? {} : { structures: options.structures });
     this.section = options.section;
     this.dataSignal = byteOffset + RING_DATA_SIGNAL_OFFSET;
     this.spaceSignal = byteOffset + RING_SPACE_SIGNAL_OFFSET;

@@ -7,7 +7,7 @@ import { formatBytes, formatDate, truncateEnd, truncateMiddle, yesNo } from './f
 import type { InspectReport } from './inspect-report.js';
 import { describeOwner } from './liveness.js';
 import type { CacheReport } from './read-cache.js';
-import type { NamespaceReport, ObjectReport } from './read-namespace.js';
+import type { NamespaceReport, ObjectReport, StructuresReport } from './read-namespace.js';
 import type { BroadcastReport, RingReport } from './read-ring.js';
 import type { BarrierReport, EventReport, MutexReport, SemaphoreReport } from './read-sync.js';
 
@@ -71,6 +71,10 @@ function objectLines(object: ObjectReport, nameWidth: number): string[] {
       return [`${title} (${formatBytes((details as BroadcastReport).capacity)})`, ...broadcastLines(details as BroadcastReport, '    ')];
     case 'cache':
       return [title, ...cacheLines(details as CacheReport)];
+    case 'structures': {
+      const structures = details as StructuresReport;
+      return [title, `    ${structures.structures} record structures shared by the codec (${formatBytes(structures.bytes)})`];
+    }
   }
 }
 

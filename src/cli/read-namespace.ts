@@ -6,6 +6,7 @@
  * or a writer that died mid-write: the next writer repairs it) gives a best-effort picture
  * marked `consistent: false`, never a wait on the lock.
  */
+import { STRUCTURES_PUBLISHED_OFFSET } from '../layout/structures.js';
 import {
   NS_DIRECTORY_TABLE_OFFSET,
   NS_LOCK_OFFSET,
@@ -26,7 +27,13 @@ import { readCache, type CacheReport } from './read-cache.js';
 import { readBroadcast, readRing, type BroadcastReport, type RingReport } from './read-ring.js';
 import { readBarrier, readEvent, readMutex, readSemaphore, type BarrierReport, type EventReport, type MutexReport, type SemaphoreReport } from './read-sync.js';
 
-export type ObjectDetails = MutexReport | SemaphoreReport | EventReport | BarrierReport | RingReport | BroadcastReport | CacheReport;
+/** The codec's shared record structures: how many are published, in how many bytes. */
+export interface StructuresReport {
+  structures: number;
+  bytes: number;
+}
+
+export type ObjectDetails = MutexReport | SemaphoreReport | EventReport | BarrierReport | RingReport | BroadcastReport | CacheReport | StructuresReport;
 
 export interface ObjectReport {
   name: string;
@@ -164,6 +171,10 @@ function readObject(buffer: ArrayBuffer, entry: Entry, cache: CacheReport | Erro
       if (cache instanceof Error) throw cache;
       if (!cache) throw new Error('the cache could not be read');
       return cache;
+    case 'structures': {
+      const published = Atomics.load(new Int32Array(buffer, entry.offset + STRUCTURES_PUBLISHED_OFFSET, 1), 0);
+      return { structures: published >>> 16, bytes: published & 0xffff };
+    }
   }
 }
 

@@ -9,7 +9,9 @@ import { validateName } from '../validate.js';
 import { RETRY, type StoreCore } from './store-core.js';
 import { HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
 
-export const OBJECT_KINDS = ['mutex', 'semaphore', 'event', 'barrier', 'channel', 'mailbox', 'broadcast', 'cache'] as const;
+export const OBJECT_KINDS = ['mutex', 'semaphore', 'event', 'barrier', 'channel', 'mailbox', 'broadcast', 'cache', 'structures'] as const;
+/** The namespace's shared record structures (codec): a name users cannot give (it starts with '.'). */
+export const STRUCTURES_OBJECT_NAME = '.structures';
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /** Objects start on this boundary (rings want 128). */
@@ -37,7 +39,7 @@ export class Directory {
    * before anyone can find it). KindMismatchError if the name holds another kind.
    */
   findOrCreate(name: string, kind: ObjectKind, length: number, initialize: (offset: number) => void, create = true): { offset: number; created: boolean } {
-    validateName(name, `${kind} name`);
+    if (kind !== 'structures') validateName(name, `${kind} name`);
     const found = this.find(name);
     if (found) return { offset: this.check(found, name, kind), created: false };
     if (!create) throw new KindMismatchError(`no ${kind} named '${name}' exists in this namespace`);
@@ -47,6 +49,7 @@ export class Directory {
       // into freed memory. Objects are made outside groups.
       throw new InvalidArgValueError(`create ${kind} '${name}' outside lock() / withLock() groups`);
     }
+    // The codec's structures are made by Namespace.open itself: also with autolock off.
     return core.write(() => {
       const again = this.lookup(name); // someone may have created it while we waited
       if (again) return { offset: this.check(again, name, kind), created: false };
@@ -60,7 +63,7 @@ export class Directory {
       core.encodeKey(name);
       this.table.put(core.key, core.keyLength, core.keyHash, this.record, 0, 1 + OBJECT_KINDS.indexOf(kind));
       return { offset, created: true };
-    });
+    }, kind === 'structures');
   }
 
   find(name: string): DirectoryEntry | undefined {

@@ -91,7 +91,8 @@ describe('shmkit inspect', () => {
     expect(nsReport.lock.locked).toBe(false);
     expect(nsReport.variables.count).toBe(1);
     expect(nsReport.heap.used + nsReport.heap.free).toBe(nsReport.heap.size);
-    expect(nsReport.objects.map((o) => o.name).sort()).toEqual(['guard', 'jobs', 'slots', 'start', 'users']);
+    expect(nsReport.objects.map((o) => o.name).filter((n) => !n.startsWith('.')).sort()).toEqual(['guard', 'jobs', 'slots', 'start', 'users']);
+    expect(nsReport.objects.find((o) => o.name === '.structures')?.kind).toBe('structures'); // the codec's shared record structures
     for (const object of nsReport.objects) expect(object.error).toBeNull();
     const byName = (n: string) => nsReport.objects.find((o) => o.name === n)!;
 
