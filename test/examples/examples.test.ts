@@ -25,4 +25,9 @@ describe('cookbook examples', () => {
     const out = await example('harness.mjs', ['3', '200', uniqueName('harness')]);
     expect(out).toMatch(/^ok: 3 processes, \d+ updates, none lost$/m);
   });
+
+  it('cluster cache: every user is loaded exactly once across the workers (single flight)', { timeout: 300_000 }, async () => {
+    const out = await example('cluster-cache.mjs', ['3', uniqueName('cluster-cache')]);
+    expect(out).toMatch(/^ok: every user was loaded exactly once$/m);
+  });
 });
