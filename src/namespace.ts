@@ -43,8 +43,23 @@ import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, initializeNamespace, O
 export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
 import { vars } from './store/vars.js';
 
+/**
+ * A named store shared by every thread and process that opens the same name: variables
+ * (get / set / update), a write lock for all-or-nothing groups, and named objects (mutex,
+ * semaphore, event, barrier, channel, mailbox, broadcast, cache) placed in its heap. Open it
+ * with Namespace.open(); reads, writes and object lookups after close() are SectionClosedError.
+ *
+ * Named objects are found by name or created on first use. A bad name is InvalidNameError, a
+ * name that holds another kind of object KindMismatchError, no room NamespaceFullError;
+ * objects are created outside lock() groups (inside one: InvalidArgValueError).
+ */
 export class Namespace {
+  /** The name it was opened with. */
   readonly name: string;
+  /**
+   * The section under the namespace (its size, file and buffer). Writing its buffer
+   * directly bypasses the store and can corrupt it.
+   */
   readonly section: Section;
   /** @internal */
   readonly #core: StoreCore;
@@ -151,6 +166,11 @@ export class Namespace {
     return Section.unlink(name, options);
   }
 
+  /**
+   * Whether a section named `name` exists in shared memory (of any kind: a channel's own
+   * section counts too; file-backed ones are not looked for). Failures other than "not
+   * found", such as no permission, throw.
+   */
   static exists(name: string): boolean {
     try {
       Section.open(name, { readonly: true }).close();
@@ -163,11 +183,19 @@ export class Namespace {
 
   // ---------------------------------------------------------------- variables
 
+  /**
+   * The value of `key`, or undefined; takes no lock. A value up to 16 KiB is decoded once per
+   * version and returned deep-frozen, the same object at every read; a larger one is decoded
+   * afresh (and not frozen) at each read. A key is a non-empty string of at most 1,024 bytes
+   * of UTF-8 (InvalidArgTypeError / InvalidArgValueError); bytes another codec wrote are
+   * CorruptValueError.
+   */
   get(key: string): unknown {
     void this.core; // SectionClosedError once closed
     return this.variables.get(key);
   }
 
+  /** Whether `key` holds a value; takes no lock. */
   has(key: string): boolean {
     void this.core;
     return this.variables.has(key);
@@ -179,6 +207,7 @@ export class Namespace {
     this.variables.set(key, value);
   }
 
+  /** Removes `key`; true if it held a value. A write: it takes the lock (autolock) as set() does. */
   delete(key: string): boolean {
     void this.core;
     return this.variables.delete(key);
@@ -226,11 +255,13 @@ export class Namespace {
     return this.core.snapshot(() => keys.map((key) => this.get(key)));
   }
 
+  /** Every key that holds a value, from one consistent state, in no particular order. */
   keys(): string[] {
     void this.core;
     return this.variables.keys();
   }
 
+  /** How many keys hold a value (named objects do not count). */
   get size(): number {
     void this.core; // SectionClosedError once closed
     return this.variables.count;
@@ -250,11 +281,21 @@ export class Namespace {
     this.core.lock(options);
   }
 
+  /**
+   * lock() without blocking the event loop: resolves once the lock is held. TimeoutError
+   * after `timeout` ms (default: the namespace's timeout), AbortError when `signal` aborts.
+   * The lock belongs to this handle, not to an async task: calls that overlap on one handle
+   * nest as lock() calls do.
+   */
   lockAsync(options?: WaitOptionsArg): Promise<void> {
     if (options !== undefined) parseWaitOptions(options, 'ns.lockAsync');
     return this.core.lockAsync(options);
   }
 
+  /**
+   * Ends a lock() group: its writes become visible together and the lock is released. Nested
+   * lock() calls on this handle each need their unlock(); one too many is NotLockedError.
+   */
   unlock(): void {
     this.core.unlock();
   }
@@ -276,12 +317,17 @@ export class Namespace {
 
   // ---------------------------------------------------------------- named objects
 
+  /** The mutex `name`, created unlocked if missing; a holder that dies is recovered from. */
   mutex(name: string): Mutex {
     void this.core; // SectionClosedError once closed
     const { offset } = this.directory.findOrCreate(name, 'mutex', Mutex.byteLength, () => undefined);
     return new Mutex(this.core.buffer, offset, this.section.waiter);
   }
 
+  /**
+   * The semaphore `name`. `initial` (default 0, up to 2^31 - 1) is its count only when this
+   * call creates it: an existing semaphore keeps its own count.
+   */
   semaphore(name: string, initial = 0): Semaphore {
     void this.core; // SectionClosedError once closed
     validateInteger(initial, 'ns.semaphore initial', 0, 2 ** 31 - 1);
@@ -291,6 +337,10 @@ export class Namespace {
     return new Semaphore(this.core.buffer, offset, this.section.waiter);
   }
 
+  /**
+   * The event `name`. `manualReset` (default false: auto-reset) must match an existing
+   * event's (OptionsMismatchError); `initialState` applies only when this call creates it.
+   */
   event(name: string, options: { manualReset?: boolean; initialState?: boolean } = {}): Event {
     void this.core; // SectionClosedError once closed
     const parsed = objectOptions<{ manualReset?: boolean; initialState?: boolean }>(options, 'ns.event', ['manualReset', 'initialState']);
@@ -316,7 +366,6 @@ export class Namespace {
     return this.handOut(barrier);
   }
 
-  /** A channel in this namespace; messages larger than a ring record go through the heap. */
   /**
    * A channel in this namespace; messages larger than a ring record go through the heap.
    * Opening an existing one with another kind or capacity is OptionsMismatchError (leave them
@@ -337,6 +386,12 @@ export class Namespace {
     return this.handOut(channel);
   }
 
+  /**
+   * The mailbox `name`: a channel of many senders and one receiver (kind 'mpsc'), its own
+   * kind of object (a channel's name is not a mailbox). `capacity` is the ring's size in
+   * bytes (a power of two, default 1 MiB); another one than an existing mailbox's is
+   * OptionsMismatchError. Messages larger than a ring record go through the heap.
+   */
   mailbox<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption } = {}): Channel<T> {
     void this.core; // SectionClosedError once closed
     const parsed = objectOptions<{ capacity?: number; codec?: CodecOption }>(options, 'ns.mailbox', ['capacity', 'codec']);
@@ -350,6 +405,12 @@ export class Namespace {
     return this.handOut(mailbox);
   }
 
+  /**
+   * The broadcast `name`: one writer, many readers, each with its own cursor. `capacity` is
+   * the ring's size in bytes (a power of two, default 1 MiB); another one than an existing
+   * broadcast's is OptionsMismatchError. Messages do not spill into the heap: one larger
+   * than the ring takes is MessageTooLargeError.
+   */
   broadcast<T = unknown>(name: string, options: { capacity?: number; codec?: CodecOption } = {}): Broadcast<T> {
     void this.core; // SectionClosedError once closed
     const parsed = objectOptions<{ capacity?: number; codec?: CodecOption }>(options, 'ns.broadcast', ['capacity', 'codec']);
@@ -470,6 +531,10 @@ export class Namespace {
 
   private handles: Array<WeakRef<Closable>> = [];
 
+  /**
+   * Lets go of this handle: closes the channels, mailboxes and broadcasts it handed out
+   * (barriers leave), then unmaps the namespace. Other processes keep it; destroy() removes it.
+   */
   close(): void {
     for (const ref of this.handles.splice(0)) {
       const handle = ref.deref();
@@ -484,6 +549,7 @@ export class Namespace {
     this.section.unlink();
   }
 
+  /** close(), for `using ns = Namespace.open(...)`. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -515,12 +581,25 @@ function sameCacheLimits(name: string, options: CacheOptions, cache: Cache): voi
 /** What Namespace.close() lets go of: channels and broadcasts close their handles, barriers leave. */
 type Closable = { close(): void };
 
+/** What Namespace.inspect() reports, read under the namespace's lock (one consistent state). */
 export interface NamespaceInspection {
+  /** The namespace's name. */
   name: string;
+  /** Bytes of its section. */
   size: number;
+  /** The backing file of a file-backed namespace; undefined for one in shared memory. */
   file: string | undefined;
+  /** The heap that holds its variables and objects. */
   heap: HeapStats;
+  /** Its named objects; `bytes` is an object's length in the heap. */
   objects: Array<{ name: string; kind: string; bytes: number }>;
+  /** Its variables; `bytes` is an entry's size: header, key and encoded value. */
   variables: Array<{ name: string; bytes: number }>;
+  /**
+   * Since the namespace was created, in 32-bit words that wrap: writes begun; recoveries of
+   * the lock from a dead writer and the rollbacks of its half-done writes among them; the
+   * read sequence (odd while a write is in progress); the lock's own count of recoveries;
+   * getOrSet loads taken over from a dead loader.
+   */
   counters: { writes: number; recoveries: number; rollbacks: number; sequence: number; lockRecoveries: number; loadRecoveries: number };
 }

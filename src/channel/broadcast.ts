@@ -412,7 +412,7 @@ export class Broadcast<T = unknown> implements Disposable {
     this.section?.close();
   }
 
-  /** close(), for `using broadcast = Broadcast.open(...)`. */
+  /** Set by close(): this handle never takes the writer slot again, and its calls are SectionClosedError. */
   private handleClosed = false;
 
   /** SectionClosedError once the memory is gone or close() was called on this handle. */
@@ -421,6 +421,7 @@ export class Broadcast<T = unknown> implements Disposable {
     if (this.handleClosed) throw new SectionClosedError('this broadcast handle (close() was called on it)');
   }
 
+  /** close(), for `using broadcast = Broadcast.open(...)`. */
   [Symbol.dispose](): void {
     this.close();
   }

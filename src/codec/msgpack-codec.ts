@@ -50,6 +50,10 @@ import { StructureTable, type StructureStore } from './structure-store.js';
 import { ValueReader } from './value-reader.js';
 import { ValueWriter } from './value-writer.js';
 
+/**
+ * Options of msgpackCodec(). Options that are not an object, or `structures` without load and
+ * save functions, are InvalidArgTypeError.
+ */
 export interface MsgpackCodecOptions {
   /**
    * Where record structures are shared (a namespace's SharedStructureStore). Without one,

@@ -14,6 +14,11 @@ import { MAX_RECORD_KEYS, MAX_SHARED_STRUCTURES } from './records-format.js';
 /** The keys of a record structure, in the order objects of that shape list them. */
 export type Structure = readonly string[];
 
+/**
+ * Where a 'msgpack' codec keeps the record structures it shares with other codecs, as
+ * msgpackr's getStructures / saveStructures: an append-only list, so an index never changes
+ * meaning. A namespace gives its own, in shared memory; implement this to share them elsewhere.
+ */
 export interface StructureStore {
   /**
    * Every structure saved so far, in index order, and the version: their number. A later

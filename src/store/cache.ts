@@ -46,6 +46,10 @@ export const CACHE_HINTS_OFFSET = CACHE_TABLE_OFFSET + TABLE_HEADER_LENGTH;
 export const CACHE_HINTS_LENGTH = 4096;
 export const CACHE_OBJECT_LENGTH = CACHE_HINTS_OFFSET + CACHE_HINTS_LENGTH;
 
+/**
+ * Limits of a new cache (ns.cache(name, options)), fixed when it is created: opening it again
+ * with other limits is OptionsMismatchError. A bad value is a typed error naming the option.
+ */
 export interface CacheOptions {
   /** Most entries kept (default: no limit). */
   maxEntries?: number;
@@ -57,20 +61,36 @@ export interface CacheOptions {
 
 /** A cache's limits in force (cache.options); undefined = no limit. */
 export interface CacheLimits {
+  /** Most entries kept. */
   maxEntries: number | undefined;
+  /** Most bytes of entries kept: 32-byte header, key and encoded value of each. */
   maxBytes: number | undefined;
+  /** Milliseconds an entry lives after it was set. */
   ttl: number | undefined;
 }
 
+/**
+ * A cache's counters and limits (cache.stats()), shared by every process. The counters run
+ * from the cache's creation in 32-bit words; the limits are 0 where there is none.
+ */
 export interface CacheStats {
+  /** Live entries that have not expired (as `cache.size`). */
   entries: number;
+  /** Bytes held by entries, expired ones not yet reclaimed included. */
   bytes: number;
+  /** get() calls that found a live value (has() and getOrSet do not count). */
   hits: number;
+  /** get() calls that found nothing, or an expired value. */
   misses: number;
+  /** Entries removed to stay within maxEntries / maxBytes. */
   evictions: number;
+  /** Expired entries reclaimed (by writes, purgeStale() or eviction). */
   expirations: number;
+  /** Most entries kept; 0: no limit. */
   maxEntries: number;
+  /** Most bytes of entries kept; 0: no limit. */
   maxBytes: number;
+  /** Milliseconds an entry lives; 0: forever. */
   ttl: number;
 }
 
@@ -98,6 +118,12 @@ export function initializeCache(all: Int32Array, f64: Float64Array, at: number, 
  */
 const PURGE_BATCH = 64;
 
+/**
+ * A cache shared by every process of a namespace, opened with ns.cache(name, options): keys to
+ * values with limits, ttl and CLOCK eviction, and getOrSet to load a missing key once across
+ * processes. Reads take no lock; values come back frozen as ns.get()'s do. Keys follow
+ * ns.get()'s rules; reads and writes after the namespace closes are SectionClosedError.
+ */
 export class Cache<T = unknown> {
   private readonly table: HashTable;
   private readonly view: EntryView = { offset: 0, keyLength: 0, valueLength: 0, valueAt: 0, expiresAt: 0, type: 0 };
@@ -105,7 +131,12 @@ export class Cache<T = unknown> {
   private readonly decoded = new DecodedValues();
   private readonly hints: Uint8Array;
 
+  /**
+   * Attaches to the cache object at `at` of a namespace's store. Namespace.cache() calls it
+   * (the store is not public): open caches with ns.cache(name, options).
+   */
   constructor(
+    /** The cache's name in its namespace. */
     readonly name: string,
     private readonly core: StoreCore,
     private readonly at: number,
@@ -129,6 +160,7 @@ export class Cache<T = unknown> {
     Atomics.add(this.core.all, (this.at + offset) >> 2, 1);
   }
 
+  /** The live value of `key`, or undefined when it is missing or expired; counts a hit or a miss. */
   get(key: string): T | undefined {
     const result = this.lookup(key);
     if (result === undefined) {
@@ -160,6 +192,7 @@ export class Cache<T = unknown> {
     return core.decodeEntry(this.lookupKey, entry, this.table.stamp(entry), this.view.valueAt, this.view.valueLength, this.decoded) as T;
   };
 
+  /** Whether `key` holds a value that has not expired; counts nothing. */
   has(key: string): boolean {
     const core = this.core;
     core.encodeKey(key);
@@ -354,6 +387,7 @@ export class Cache<T = unknown> {
     return this.core.read(() => this.table.countUnexpired(Date.now()));
   }
 
+  /** Removes `key`; true if it had an entry (an expired one not yet reclaimed counts). */
   delete(key: string): boolean {
     const core = this.core;
     core.encodeKey(key);
@@ -363,14 +397,17 @@ export class Cache<T = unknown> {
     });
   }
 
+  /** Removes every entry in one write; the counters of stats() are kept. */
   clear(): void {
     this.core.write(() => this.table.clear());
   }
 
+  /** Live entries that have not expired (an expired one stops counting at once). */
   get size(): number {
     return this.unexpired();
   }
 
+  /** Counters and limits, read without the lock: the fields may be from slightly different moments. */
   stats(): CacheStats {
     return {
       entries: this.unexpired(),

@@ -12,15 +12,24 @@ import { HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
 export const OBJECT_KINDS = ['mutex', 'semaphore', 'event', 'barrier', 'channel', 'mailbox', 'broadcast', 'cache', 'structures'] as const;
 /** The namespace's shared record structures (codec): a name users cannot give (it starts with '.'). */
 export const STRUCTURES_OBJECT_NAME = '.structures';
+/**
+ * What a named object of a namespace is. 'structures' is the codec's shared record
+ * structures, which ns.objects() leaves out.
+ */
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /** Objects start on this boundary (rings want 128). */
 const OBJECT_ALIGNMENT = 128;
 
+/** One named object of a namespace (ns.objects()). */
 export interface DirectoryEntry {
+  /** The name it was created with. */
   name: string;
+  /** What it is. */
   kind: ObjectKind;
+  /** Byte offset of the object in the namespace's section buffer (a multiple of 128). */
   offset: number;
+  /** Bytes the object occupies. */
   length: number;
 }
 

@@ -76,6 +76,7 @@ const FREE_BLOCKS = HEAP_FREE_BLOCKS_OFFSET >> 2;
 const PROLOGUE = HEAP_PROLOGUE_OFFSET >> 2;
 const SIZE_MASK = ~BLOCK_FLAG_MASK;
 
+/** Sizes and block counts of a SharedHeap (heap.stats(), ns.inspect().heap). */
 export interface HeapStats {
   /** Bytes of the block area (the heap minus its header and epilogue): always used + free. */
   readonly size: number;
@@ -85,7 +86,9 @@ export interface HeapStats {
   readonly free: number;
   /** Bytes of the largest free block; it takes an allocation of up to largestFree - 12. */
   readonly largestFree: number;
+  /** Number of free blocks. */
   readonly freeBlocks: number;
+  /** Number of allocated blocks. */
   readonly allocatedBlocks: number;
   /** 1 - largestFree / free: 0 when all free space is one block (or none is free). */
   readonly fragmentation: number;
@@ -108,8 +111,16 @@ function checkPlacement(what: string, buffer: unknown, byteOffset: unknown, byte
   }
 }
 
+/**
+ * A TLSF allocator over a byte range of an ArrayBuffer or SharedArrayBuffer, every piece of
+ * state in that range: any thread or process that maps it attaches with the same placement.
+ * No locking inside: callers hold one lock around every call (a namespace holds its own).
+ * Damaged memory is CorruptHeapError; no room, NamespaceFullError.
+ */
 export class SharedHeap {
+  /** Smallest heap, in bytes (4 KiB). */
   static readonly MIN_LENGTH = MIN_HEAP_LENGTH;
+  /** Largest heap, in bytes (2^31 - 8): offsets in it are 32-bit words. */
   static readonly MAX_LENGTH = MAX_HEAP_LENGTH;
 
   /** Bytes of the block area: stats().size, used + free. */
@@ -154,8 +165,11 @@ export class SharedHeap {
 
   /** Attaches to a heap that initialize() formatted; CorruptHeapError if there is none. */
   constructor(
+    /** The buffer the heap lives in. */
     readonly buffer: ArrayBuffer | SharedArrayBuffer,
+    /** Where the heap starts in `buffer`, in bytes. */
     readonly byteOffset: number,
+    /** Bytes of the whole heap, header and epilogue included. */
     readonly byteLength: number,
     journal?: Journal,
   ) {
@@ -290,6 +304,7 @@ export class SharedHeap {
     return (this.word(block >> 2) & SIZE_MASK) - BLOCK_OVERHEAD;
   }
 
+  /** Sizes and block counts; under the caller's lock like every call. CorruptHeapError if the free lists are damaged. */
   stats(): HeapStats {
     const free = this.word(FREE);
     const largestFree = this.lists.largest();

@@ -26,9 +26,11 @@ import { SharedHeap } from './heap.js';
 import { Journal } from './journal.js';
 import { HashTable } from './table.js';
 
+/** Bytes of a namespace created without options.size: 16 MiB, committed when it is created. */
 export const DEFAULT_NAMESPACE_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
+/** Options of Namespace.open(); an unknown key or a bad value is a typed error naming it. */
 export interface NamespaceOptions {
   /** Bytes for the whole namespace (default 16 MiB). Only used when it is created. */
   size?: number;
@@ -38,11 +40,17 @@ export interface NamespaceOptions {
   create?: boolean;
   /** Never create: open an existing namespace only (Win32::MMF -reuse). */
   reuse?: boolean;
+  /** Permission bits of the shared-memory object or file (default 0o600). Only used when it is created. */
   mode?: number;
   /** Writes take the lock by themselves (default true). Off: call lock() / withLock first. */
   autolock?: boolean;
   /** How long a write waits for the lock, ms (default 10,000; 0 = forever). */
   timeout?: number;
+  /**
+   * How values are encoded (default 'msgpack'); also the default of its channels, mailboxes
+   * and broadcasts. Not stored: every process must pass the same one, or reads of another's
+   * values are CorruptValueError.
+   */
   codec?: CodecOption;
 }
 

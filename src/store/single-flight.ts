@@ -41,11 +41,17 @@ import { validateObject, validateTimeout } from '../validate.js';
 import type { Cache } from './cache.js';
 import { LoadMarkers } from './load-markers.js';
 
+/**
+ * Options of cache.getOrSet / getOrSetSync: how long a caller waits for another's load
+ * (`timeout` ms, default the namespace's; `signal`) and the ttl of the value it loads. The
+ * loader itself is the caller's code and is not bounded by them.
+ */
 export interface GetOrSetOptions extends WaitOptions {
   /** The loaded value's ttl, ms (default: the cache's). */
   ttl?: number;
 }
 
+/** What getOrSet's last argument accepts: GetOrSetOptions, a timeout in ms, or nothing. */
 export type GetOrSetOptionsArg = number | GetOrSetOptions | undefined;
 
 interface ParsedGetOrSet {
