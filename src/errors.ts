@@ -237,7 +237,7 @@ brand(ChannelEndedError);
  * or thread that sent on it has closed its handle, exited or died without end().
  */
 export class SendersGoneError extends ShmkitError {
-  constructor(message = 'no live sender is left on this channel and it is empty (the last one closed or exited without end(); call end() from the last sender to finish the stream cleanly)') {
+  constructor(message = 'no live sender is left on this channel and it is empty (every sender died or exited without close() or end(); call end() from the last sender to finish the stream cleanly)') {
     super('ERR_SHMKIT_SENDERS_GONE', message);
   }
 }

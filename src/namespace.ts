@@ -97,9 +97,12 @@ export class Namespace {
     // The codec's record structures live in a directory object made below; the store core
     // needs its codec first, so it gets a store that forwards once the region is there.
     let shared: SharedStructureStore | undefined;
+    // A process that found no room for the region looks again when the codec asks: another
+    // process may have made it since, and its records must be readable here.
+    const attached = (): SharedStructureStore | undefined => (shared ??= this.findStructures());
     this.structures = {
-      load: () => (shared ? shared.load() : { version: 0, structures: [] }),
-      save: (structures, expectedVersion) => (shared ? shared.save(structures, expectedVersion) : false),
+      load: () => attached()?.load() ?? { version: 0, structures: [] },
+      save: (structures, expectedVersion) => attached()?.save(structures, expectedVersion) ?? false,
     };
     const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec, { structures: this.structures }), options.autolock, options.timeout);
     this.#core = core;
@@ -467,6 +470,13 @@ export class Namespace {
       if (error instanceof NamespaceFullError) return undefined;
       throw error;
     }
+  }
+
+  /** The region another process made, if any (find only: never creates from inside a codec). */
+  private findStructures(): SharedStructureStore | undefined {
+    const entry = this.directory?.find(STRUCTURES_OBJECT_NAME);
+    if (!entry) return undefined;
+    return new SharedStructureStore(this.core.buffer, entry.offset, entry.length, this.section.waiter);
   }
 
   /** Record structures shared by every codec of this namespace (see openStructures). */

@@ -291,6 +291,7 @@ export class Broadcast<T = unknown> implements Disposable {
 
   /** Ends the broadcast for everyone: readers drain what they can, then get ChannelEndedError. */
   end(): void {
+    this.checkOpen();
     Atomics.or(this.header, FLAGS, 1);
     Atomics.add(this.header, DATA_SIGNAL, 1);
     this.waiter.notify(this.signalOffset, 0x7fff_ffff);

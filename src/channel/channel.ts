@@ -447,7 +447,12 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
         finished = true;
         // A loop left early (break, return, throw): what it took is consumed for good, so a
         // consumer after it does not get it again.
-        if (!this.waiter.closed) this.ring.flushConsumed();
+        try {
+          if (!this.waiter.closed) this.ring.flushConsumed();
+        } catch {
+          // A slot taken over (ChannelBusyError) must not replace the error that ends the loop,
+          // nor escape return() synchronously: this handle publishes nothing more anyway.
+        }
       }
       return { done: true, value: undefined };
     };
@@ -1224,7 +1229,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Ends the stream for everyone: no more sends; receivers drain, then finish. */
   end(): void {
-    this.ring.end();
+    this.open().end(); // SectionClosedError after close(): an end() that silently did nothing left receivers waiting
   }
 
   /**

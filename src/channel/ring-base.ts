@@ -19,7 +19,6 @@ import {
   RING_CONSUMERS_PARKED_OFFSET,
   RING_DATA_SIGNAL_OFFSET,
   RING_DATA_WAKE_PENDING_OFFSET,
-  RING_KIND_MPMC,
   RING_FLAG_CLOSED,
   RING_FLAGS_OFFSET,
   RING_HEADER_LENGTH,
@@ -225,8 +224,10 @@ export abstract class RingBase {
   protected signalData(): void {
     if (Atomics.load(this.header, CONSUMERS_PARKED) > 0 && Atomics.compareExchange(this.header, DATA_WAKE_PENDING, 0, 1) === 0) {
       Atomics.add(this.header, DATA_SIGNAL, 1);
-      // MPMC: every parked consumer (each takes what it can); SPSC / MPSC: the one consumer.
-      this.waiter.notify(this.base + RING_DATA_SIGNAL_OFFSET, this.kind === RING_KIND_MPMC ? 0x7fff_ffff : 1);
+      // Every parked receiver: MPMC consumers each take what they can, and one SPSC / MPSC
+      // handle may have several receives pending (Promise.all); a wake for one would leave
+      // the others parked with "wake pending" set until their slices end.
+      this.waiter.notify(this.base + RING_DATA_SIGNAL_OFFSET, 0x7fff_ffff);
     }
   }
 

@@ -85,8 +85,13 @@
  */
 
 export const NAMESPACE_MAGIC = 0x4350534e; // "NSPC"
-/** 2: chained linear-hashing tables (issue 9); 1 had open addressing with tombstones. */
-export const NAMESPACE_VERSION = 2;
+/**
+ * 3: the codec's shared record structures (a 'structures' directory object, values that start
+ * 0xc1), the getOrSet loads table, values rewritten in place (issues 11, 12). 2: chained
+ * linear-hashing tables (issue 9); 1 had open addressing with tombstones. None mix: an older
+ * shmkit would misread what a newer one writes.
+ */
+export const NAMESPACE_VERSION = 3;
 const i32 = 4;
 const LINE = 128;
 
