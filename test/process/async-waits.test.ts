@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Event, Section } from '../../src/index.js';
 import { pendingAsyncWaits } from '../../src/section/section-waiter.js';
-import { startChild } from '../helpers/child.js';
+import { startChild, type Child } from '../helpers/child.js';
 import { uniqueName } from '../helpers/names.js';
 
 describe('1,000 pending async waits in one process', () => {
@@ -11,11 +11,14 @@ describe('1,000 pending async waits in one process', () => {
     using section = Section.create(name, { size: count * 16 });
     for (let i = 0; i < count; i++) Event.initialize(section.buffer, i * 16, { manualReset: false });
     const child = startChild('many-async-waits.mjs', [name, String(count)]);
+    try {
     const idle = await child.message<{
       cpuMs: number; elapsedMs: number; ticks: number; maxLateness: number; threads: number; pending: number;
     }>(20_000);
     expect(idle.pending).toBe(count);
-    expect(idle.cpuMs / idle.elapsedMs).toBeLessThan(0.05); // well under 5% of one core
+    // Parked, not polling: a poll would take most of a core. The bound leaves room for the 20 ms
+    // timer's own wake-ups on a machine where every core is busy (5-7% measured there).
+    expect(idle.cpuMs / idle.elapsedMs).toBeLessThan(0.15);
     expect(idle.ticks).toBeGreaterThanOrEqual(40); // a 20 ms timer over ~1 s
     expect(idle.maxLateness).toBeLessThan(100);
     expect(idle.threads).toBeLessThan(20);
@@ -24,6 +27,9 @@ describe('1,000 pending async waits in one process', () => {
     expect(woken).toEqual({ phase: 'woken', resolved: count, pending: 0 });
     const exit = await child.exit(10_000);
     expect(exit.code).toBe(0);
+    } finally {
+      child.kill('SIGKILL'); // a failed assertion must not leave 1,000 waits parked in a live child
+    }
   });
 });
 
@@ -51,9 +57,10 @@ describe('async waits on 1,000 sections in one process (issue 9, item 13)', () =
     const idleMs = 2000;
     const base = uniqueName('hubmany');
     const sections: Section[] = [];
+    let child: Child | undefined;
     try {
       sections.push(...eventSections(base, count));
-      const child = startChild('many-sections-waits.mjs', [base, String(count), String(idleMs)]);
+      child = startChild('many-sections-waits.mjs', [base, String(count), String(idleMs)]);
       const idle = await child.message<{ cpuMs: number; elapsedMs: number; threads: number; pending: number }>(60_000);
       console.log(
         `idle CPU with ${count} sections, one pending async wait each: ${idle.cpuMs.toFixed(1)} ms over ` +
@@ -68,6 +75,7 @@ describe('async waits on 1,000 sections in one process (issue 9, item 13)', () =
       expect(woken).toEqual({ phase: 'woken', resolved: count, pending: 0 });
       expect((await child.exit(20_000)).code).toBe(0);
     } finally {
+      child?.kill('SIGKILL'); // a failed assertion must not leave a child parked on 1,000 waits
       removeAll(sections);
     }
   });
