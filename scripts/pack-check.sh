@@ -16,7 +16,10 @@ echo "== npm pack"
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 tarball="$work/$tarball"
 [ -f "$tarball" ] || { echo "pack-check: npm pack made no tarball ($tarball)" >&2; exit 1; }
-if ! tar tzf "$tarball" | grep -qx 'package/dist/cli/main.js'; then
+# The listing goes to a file first: under pipefail, `tar | grep -q` fails whenever grep stops
+# reading early and tar dies of SIGPIPE, i.e. exactly when the file is found.
+tar tzf "$tarball" > "$work/contents.txt"
+if ! grep -qx 'package/dist/cli/main.js' "$work/contents.txt"; then
   echo "pack-check: the tarball has no dist/cli/main.js (the shmkit command)" >&2
   exit 1
 fi
