@@ -13,15 +13,9 @@ import {
   TimeoutError,
   UnserializableValueError,
 } from '../../src/index.js';
+import { onSab } from '../helpers/sab-channel.js';
 import { RING_TAIL_OFFSET } from '../../src/layout/ring.js';
 import { setPauseHook } from '../../src/sync/pause-points.js';
-
-function onSab<T = unknown>(kind: 'spsc' | 'mpsc' | 'mpmc', capacity = 4096, codec?: 'raw'): [Channel<T>, Channel<T>, SharedArrayBuffer] {
-  const sab = new SharedArrayBuffer(Channel.byteLength(capacity));
-  Channel.initialize(sab, 0, { capacity, kind });
-  const waiter = new SharedArrayBufferWaiter(sab);
-  return [new Channel<T>(sab, 0, waiter, { codec }), new Channel<T>(sab, 0, waiter, { codec }), sab];
-}
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 

@@ -11,15 +11,9 @@ import {
   TimeoutError,
   UnserializableValueError,
 } from '../../src/index.js';
+import { onSab } from '../helpers/sab-channel.js';
 import { RING_HEADER_LENGTH, RING_TAIL_OFFSET } from '../../src/layout/ring.js';
 import { uniqueName } from '../helpers/names.js';
-
-function onSab<T = unknown>(kind: 'spsc' | 'mpsc' | 'mpmc', capacity = 4096, codec?: 'raw'): [Channel<T>, Channel<T>, SharedArrayBuffer] {
-  const sab = new SharedArrayBuffer(Channel.byteLength(capacity));
-  Channel.initialize(sab, 0, { capacity, kind });
-  const waiter = new SharedArrayBufferWaiter(sab);
-  return [new Channel<T>(sab, 0, waiter, { codec }), new Channel<T>(sab, 0, waiter, { codec }), sab];
-}
 
 describe.each(['spsc', 'mpsc', 'mpmc'] as const)('Channel (%s) on a SharedArrayBuffer', (kind) => {
   it('carries MessagePack values in order, wrapping many times', () => {
