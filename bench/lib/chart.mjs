@@ -4,7 +4,7 @@
 // right. A row is a bar to its median with a whisker over its trials' min–max and its value
 // written beside it. Bars start a third of a decade or more below the panel's smallest value,
 // so none is a sliver.
-import { formatRate, formatValue, sig3 } from './format.mjs';
+import { formatRate, formatValue, rateNoun, sig3 } from './format.mjs';
 
 const WIDTH = 1060;
 const LABEL_X = 12;
@@ -24,13 +24,17 @@ function tickLabel(value, metric) {
     if (value >= 1e3) return `${trim(value / 1e3)} ms`;
     return `${trim(value)} µs`;
   }
+  if (metric === 'cpu') return `${trim(value)} %`;
   for (const [scale, prefix] of [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']]) if (value >= scale) return `${trim(value / scale)} ${prefix}/s`;
   return `${trim(value)} /s`;
 }
 const trim = (value) => String(Number(value.toPrecision(3)));
 
 function axisTitle(metric, unit, trials) {
-  const what = metric === 'latency' ? 'µs per round trip or hand-off, p50 of each trial; shorter is better' : `${unit === 'ops/s' ? 'operations' : 'messages'} per second; longer is better`;
+  const what = {
+    latency: 'µs per round trip or hand-off, p50 of each trial; shorter is better',
+    cpu: '% of one core used while idle, whole process tree; shorter is better',
+  }[metric] ?? `${rateNoun(unit)} per second; longer is better`;
   return `${what}. Log scale; bar: median of ${trials} trials, whisker: min–max.`;
 }
 
@@ -49,12 +53,13 @@ function panels(rows) {
 
 function drawPanel(panel, y, trials, parts) {
   const measured = panel.rows.filter((row) => row.metric);
-  const low = Math.min(...measured.map((row) => row.min));
   const high = Math.max(...measured.map((row) => row.max));
+  const positive = measured.map((row) => row.min).filter((value) => value > 0); // an idle row can be 0
+  const low = positive.length > 0 ? Math.min(...positive) : high / 1000;
   let from = Math.floor(Math.log10(low) - 0.3);
   let to = Math.ceil(Math.log10(high) + 0.05);
   if (to - from < 2) to = from + 2;
-  const x = (value) => PLOT_X + ((Math.log10(value) - from) / (to - from)) * PLOT_WIDTH;
+  const x = (value) => PLOT_X + ((Math.log10(Math.max(value, 10 ** from)) - from) / (to - from)) * PLOT_WIDTH; // 0 (an idle row) at the axis
   const mixedUnits = new Set(measured.map((row) => row.unit)).size > 1;
 
   parts.push(`<text x="${LABEL_X}" y="${y + 16}" font-size="15" font-weight="bold">${escape(panel.family)}${panel.metric === 'latency' ? ' (latency)' : ''}</text>`);

@@ -32,9 +32,16 @@ export function formatMicros(us) {
   return `${sig3(us)} µs`;
 }
 
+/** A share of one core: '0.42 %'. */
+export function formatPercent(value) {
+  return `${sig3(value)} %`;
+}
+
 /** A row's value in its metric. */
 export function formatValue(row, value) {
-  return row.metric === 'latency' ? formatMicros(value) : formatRate(value);
+  if (row.metric === 'latency') return formatMicros(value);
+  if (row.metric === 'cpu') return formatPercent(value);
+  return formatRate(value);
 }
 
 /** The spread of a row's trials: '11.9–13.0 M/s' style, both ends in the median's unit. */
@@ -49,5 +56,13 @@ export function formatRatio(ratio) {
 /** What a metric's value is, for headings and axes. */
 export function metricTitle(row) {
   if (row.metric === 'latency') return 'µs, p50 of each trial; lower is better';
-  return `${row.unit === 'ops/s' ? 'operations' : 'messages'} per second; higher is better`;
+  if (row.metric === 'cpu') return '% of one core, whole process tree; lower is better';
+  return `${rateNoun(row.unit)} per second; higher is better`;
+}
+
+/** What a rate counts, from its unit: 'operations', 'tasks', 'messages'. */
+export function rateNoun(unit) {
+  if (unit === 'ops/s') return 'operations';
+  if (unit === 'tasks/s') return 'tasks';
+  return 'messages';
 }
