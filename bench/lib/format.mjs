@@ -44,9 +44,15 @@ export function formatValue(row, value) {
   return formatRate(value);
 }
 
-/** The spread of a row's trials: '11.9–13.0 M/s' style, both ends in the median's unit. */
+/**
+ * The spread of a row's trials: '11.9–13.0 M/s', the unit written once when both ends have it
+ * ('18.6 /s–22.7 k/s' when they do not: a trial 1,000 times slower than another must not read
+ * as 18.6 k/s).
+ */
 export function formatRange(row) {
-  return `${formatValue(row, row.min).replace(/ .*$/, '')}–${formatValue(row, row.max)}`;
+  const [low, high] = [formatValue(row, row.min), formatValue(row, row.max)];
+  const unit = (text) => text.replace(/^\S+ /, '');
+  return unit(low) === unit(high) ? `${low.replace(/ .*$/, '')}–${high}` : `${low}–${high}`;
 }
 
 export function formatRatio(ratio) {

@@ -43,10 +43,11 @@ function withTimeout(promise, ms, what) {
 }
 
 /**
- * Keeps `window` tasks in flight on `pool` for `ms`, refilling as each settles; resolves to
- * tasks per second (tasks done / time, both up to the first completion past `ms`), after every
- * task still in flight has settled, so nothing runs on into the next row. A wrong result or a
- * failed task fails the trial.
+ * Keeps `window` tasks in flight on `pool` for `ms`, and until `window` tasks are done, refilling
+ * as each settles; resolves to tasks per second (tasks done / time, both up to the completion
+ * that ended it), after every task still in flight has settled, so nothing runs on into the next
+ * row. The minimum count keeps a trial whose pool (or machine) stalled for its whole time from
+ * being the rate of one task. A wrong result or a failed task fails the trial.
  */
 function pump(pool, name, task, expected, window, ms) {
   const trial = new Promise((resolve, reject) => {
@@ -74,7 +75,7 @@ function pump(pool, name, task, expected, window, ms) {
       done++;
       if (!stopped) {
         const now = performance.now();
-        if (now < deadline) return launch();
+        if (now < deadline || done < window) return launch();
         stopped = true;
         rate = (done * 1000) / (now - started);
       }
@@ -227,8 +228,8 @@ function bestOf(entry) {
 export default async function run({ quick, trials }) {
   const baseline = new Set(descendants());
   const forget = atExit(() => killDescendants(baseline)); // Ctrl-C mid-row: no pool child survives
-  const tiny = quick ? { warmupMs: 100, trialMs: 150 } : { warmupMs: 300, trialMs: 1_000 };
-  const cpuHeavy = quick ? { warmupMs: 200, trialMs: 250 } : { warmupMs: 300, trialMs: 1_500 };
+  const tiny = quick ? { warmupMs: 100, trialMs: 120 } : { warmupMs: 300, trialMs: 500 };
+  const cpuHeavy = quick ? { warmupMs: 150, trialMs: 200 } : { warmupMs: 300, trialMs: 1_000 };
   const rounds = { warmup: quick ? 200 : 2_000, rounds: quick ? 500 : 5_000, trials, ...latencyCaps(quick) };
   const idle = { workers: 2, warmupMs: quick ? 100 : 300, windowMs: quick ? 333 : 1_000, trials };
   const measured = [
