@@ -43,7 +43,8 @@ function panels(rows) {
   const byKey = new Map();
   for (const row of rows) {
     if (row.chart === false) continue;
-    const metric = row.metric ?? byKey.get(`${row.family}|rate`)?.metric ?? 'rate';
+    // A skipped row goes to the panel of its group's measured rows (rates if none is measured).
+    const metric = row.metric ?? rows.find((other) => other.group === row.group && other.metric)?.metric ?? 'rate';
     const key = `${row.family}|${metric}`;
     if (!byKey.has(key)) byKey.set(key, { family: row.family, metric, rows: [] });
     byKey.get(key).rows.push(row);
@@ -62,7 +63,7 @@ function drawPanel(panel, y, trials, parts) {
   const x = (value) => PLOT_X + ((Math.log10(Math.max(value, 10 ** from)) - from) / (to - from)) * PLOT_WIDTH; // 0 (an idle row) at the axis
   const mixedUnits = new Set(measured.map((row) => row.unit)).size > 1;
 
-  parts.push(`<text x="${LABEL_X}" y="${y + 16}" font-size="15" font-weight="bold">${escape(panel.family)}${panel.metric === 'latency' ? ' (latency)' : ''}</text>`);
+  parts.push(`<text x="${LABEL_X}" y="${y + 16}" font-size="15" font-weight="bold">${escape(panel.family)}${{ latency: ' (latency)', cpu: ' (CPU)' }[panel.metric] ?? ''}</text>`);
   parts.push(`<text x="${LABEL_X}" y="${y + 33}" font-size="11" fill="#444">${escape(axisTitle(panel.metric, mixedUnits ? 'mixed' : measured[0].unit, trials))}</text>`);
   y += 56;
   const top = y;

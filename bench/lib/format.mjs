@@ -62,7 +62,7 @@ export function formatRatio(ratio) {
 /** What a metric's value is, for headings and axes. */
 export function metricTitle(row) {
   if (row.metric === 'latency') return 'µs, p50 of each trial; lower is better';
-  if (row.metric === 'cpu') return '% of one core, whole process tree; lower is better';
+  if (row.metric === 'cpu') return '% of one core; lower is better';
   return `${rateNoun(row.unit)} per second; higher is better`;
 }
 
