@@ -105,7 +105,7 @@ export class Section implements Disposable {
   static #create(request: ReturnType<typeof parseCreate>): Section {
     const os = platform();
     const totalSize = sectionTotalSize(request.size, os.pageSize);
-    const object = os.createObject({ name: request.name, file: request.file, size: totalSize, mode: request.mode });
+    const object = os.createObject({ name: request.name, file: request.file, scope: request.scope, size: totalSize, mode: request.mode });
     let mapping: Mapping | undefined;
     try {
       os.lockCreation(object);
@@ -146,7 +146,7 @@ export class Section implements Disposable {
   static open(name: string, options?: SectionOpenOptions): Section {
     const request = parseOpen(name, options);
     const os = platform();
-    const object = os.openObject({ name: request.name, file: request.file, readonly: request.readonly });
+    const object = os.openObject({ name: request.name, file: request.file, scope: request.scope, readonly: request.readonly });
     try {
       const { mapping, header, info } = awaitReady(os, object, {
         name: request.name,
@@ -194,7 +194,7 @@ export class Section implements Disposable {
         if (!(error instanceof SectionExistsError)) throw error;
       }
       try {
-        return Section.open(request.name, { file: request.file, timeout: request.timeout });
+        return Section.open(request.name, { file: request.file, scope: request.scope, timeout: request.timeout });
       } catch (error) {
         if (!(error instanceof SectionNotFoundError) || attempt >= 8) throw error;
       }
