@@ -84,6 +84,10 @@ export function bindKernel32() {
     openProcess: k.func('void * __stdcall OpenProcess(uint32_t access, int inherit, uint32_t pid)'),
     getProcessTimes: k.func('int __stdcall GetProcessTimes(void *process, void *creation, void *exit, void *kernel, void *user)'),
     getExitCodeProcess: k.func('int __stdcall GetExitCodeProcess(void *process, void *code)'),
+    readProcessMemory: k.func('int __stdcall ReadProcessMemory(void *process, void *address, void *buffer, size_t size, void *read)'),
+    // psapi's GetMappedFileNameW lives in kernel32 as K32GetMappedFileNameW since Windows 7.
+    getMappedFileName: k.func('uint32_t __stdcall K32GetMappedFileNameW(void *process, void *address, void *name, uint32_t size)'),
+    queryDosDevice: k.func('uint32_t __stdcall QueryDosDeviceW(str16 device, void *target, uint32_t size)'),
   };
 }
 export type Kernel32 = ReturnType<typeof bindKernel32>;

@@ -17,6 +17,7 @@ import { AttachTable } from './attach-table.js';
 import { awaitReady, sleepSync } from './handshake.js';
 import { HeaderView, writeHeader } from './header.js';
 import { describeSection, listSections, type SectionInfo } from './list.js';
+import { mappedBy, type MappedSection } from './mapped-by.js';
 import { SectionWaiter } from './section-waiter.js';
 import {
   parseCreate,
@@ -228,6 +229,16 @@ export class Section implements Disposable {
     return os.unlinkObject(request);
   }
 
+  /**
+   * The sections process `pid` maps now, memory- and file-backed, from the OS's account of
+   * its address space (Linux: /proc/PID/maps; Windows: VirtualQueryEx and
+   * GetMappedFileNameW, with paging-file views told by their header). UnsupportedPlatformError
+   * on macOS; PermissionError for another user's process.
+   */
+  static mappedBy(pid: number): MappedSection[] {
+    return mappedBy(pid);
+  }
+
   /** The memory-backed sections on this machine, with their attachments and staleness. */
   static list(): SectionInfo[] {
     return listSections(platform());
@@ -297,4 +308,4 @@ export class Section implements Disposable {
   }
 }
 
-export type { SectionInfo };
+export type { MappedSection, SectionInfo };
