@@ -1,7 +1,9 @@
 // Section.mappedBy on Windows: views of paging-file sections (told by their header) and of
 // files (GetMappedFileNameW), in this process and in another.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Section } from '../../dist/index.js';
 import { closeAfter, scratchDir, startChild, test, uniqueName } from './harness.mjs';
 
@@ -27,6 +29,11 @@ test('lists the sections another process maps: memory-backed by name, file-backe
   assert.ok(fileRow, JSON.stringify(byFile));
   assert.equal(fileRow.backing, 'file');
   assert.equal(path.basename(fileRow.path).toLowerCase(), 'mapped.swp', fileRow.path);
+  // The CLI's ls --pid is Section.mappedBy.
+  const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
+  const run = spawnSync(process.execPath, [cli, 'ls', '--pid', String(holders[0].pid), '--json'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok(JSON.parse(run.stdout).some((r) => r.name === memoryName && r.backing === 'memory'), run.stdout);
   const mine = Section.mappedBy(process.pid).map((r) => r.name);
   assert.ok(mine.includes(memoryName) && mine.includes(fileName), mine.join(', '));
   for (const holder of holders) holder.process.send('release');
