@@ -13,6 +13,7 @@ export { Section } from './section/index.js';
 export { SectionWaiter } from './section/section-waiter.js';
 export type {
   SectionCreateOptions,
+  MappedSection,
   SectionInfo,
   SectionOpenOptions,
   SectionOpenOrCreateOptions,

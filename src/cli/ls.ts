@@ -4,10 +4,9 @@
  */
 import { platform } from '../platform/index.js';
 import { describeSection } from '../section/list.js';
-import { Section } from '../section/section.js';
+import { Section, type MappedSection } from '../section/section.js';
 import { HELP, toJson, type Command, type Io } from './command.js';
 import { formatBytes, renderTable } from './format.js';
-import { mappedSections, type MappedSection } from './proc-maps.js';
 import { renderSectionTable, sectionRow, statusWord, type SectionRow } from './section-rows.js';
 import { expectPositionals, integerOption, parseCommandLine, stringOption } from './usage.js';
 
@@ -41,11 +40,12 @@ States:
   abandoned  its creator died while creating it (gc removes it too)
   bad        not a section this shmkit can read
 
-With --pid, list the sections process PID maps, read from /proc/PID/maps:
-shared memory objects and file-backed sections, with the bytes it maps.
+With --pid, list the sections process PID maps (Section.mappedBy): shared
+memory objects and file-backed sections, with the bytes it maps. Linux reads
+/proc/PID/maps; Windows walks the process's views (VirtualQueryEx).
 
 Options:
-  --pid PID      the sections this process maps (Linux)
+  --pid PID      the sections this process maps (Linux, Windows)
   --prefix TEXT  only sections whose name starts with TEXT
   --json         a JSON array, one object per section
   -h, --help     this help
@@ -75,7 +75,7 @@ Options:
 
 function listMapped(pid: number, options: LsOptions, io: Io): number {
   const os = platform();
-  const rows: MappedSectionRow[] = mappedSections(pid)
+  const rows: MappedSectionRow[] = Section.mappedBy(pid)
     .filter((mapped) => options.prefix === undefined || mapped.name.startsWith(options.prefix))
     .map((mapped) => {
       const info = mapped.deleted ? undefined : describeSection(os, mapped.name, mapped.backing === 'file' ? mapped.path : undefined);

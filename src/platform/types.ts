@@ -15,11 +15,20 @@ export interface SharedObject {
   readonly readonly: boolean;
 }
 
+/**
+ * Where a memory-backed section's name lives. Windows: 'local' is the session's namespace
+ * (Local\), 'global' every session's (Global\, whose creation needs SeCreateGlobalPrivilege).
+ * POSIX names are machine-wide already: both scopes name the same object there.
+ */
+export type SectionScope = 'local' | 'global';
+
 export interface ObjectLocation {
   /** The section name, as the user spelled it (validated). */
   readonly name: string;
   /** A file path for file-backed sections; undefined for memory-backed ones. */
   readonly file?: string | undefined;
+  /** The name's scope ('local' when absent); only Windows tells the two apart. */
+  readonly scope?: SectionScope | undefined;
 }
 
 export interface CreateRequest extends ObjectLocation {
@@ -161,6 +170,22 @@ export interface Platform {
    * that as alive, since taking a live owner's lock or claim is far worse than waiting.
    */
   processStartTime(pid: number): number;
+}
+
+/** One section a process maps, as Section.mappedBy reports it. */
+export interface MappedSection {
+  /** The section name (from the object's name, or a file's header). */
+  name: string;
+  /** 'memory' (a shared-memory object) or 'file' (a file-backed section). */
+  backing: 'memory' | 'file';
+  /** The path the process has mapped (Linux: /dev/shm/...; Windows: the file, in device form). */
+  path: string;
+  /** The name or file was removed after the process mapped it (it keeps the memory). */
+  deleted: boolean;
+  /** Bytes the process maps of it (all its mappings together). */
+  mappedBytes: number;
+  /** Separate mappings of it in the process. */
+  mappings: number;
 }
 
 /** processStartTime's answer when liveness cannot be told right now: treat as alive. */

@@ -1,11 +1,12 @@
 /**
- * Windows backend: named file mappings backed by the paging file ('Local\shmkit.<name>'),
- * files for file-backed sections, views through MapViewOfFile, all through kernel32 and koffi.
+ * Windows backend: named file mappings backed by the paging file ('Local\shmkit.<name>', or
+ * 'Global\shmkit.<name>' with scope 'global'), files for file-backed sections, views through
+ * MapViewOfFile, all through kernel32 and koffi (windows-kernel32.ts).
  *
- * Differences from POSIX that shape this file: a named mapping lives exactly as long as some
- * handle or view on it (there is no unlink), WaitOnAddress cannot wake another process, and
- * there is no flock on a mapping (a named mutex, which is abandoned when its owner dies, plays
- * the creation lock).
+ * Differences from POSIX that shape this backend: a named mapping lives exactly as long as
+ * some handle or view on it (there is no unlink), WaitOnAddress cannot wake another process
+ * (waits park on named events: windows-parking.ts), and there is no flock on a mapping (a
+ * named mutex, which is abandoned when its owner dies, plays the creation lock).
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -13,7 +14,6 @@ import koffi from 'koffi';
 import {
   IncompatibleSectionError,
   InvalidArgValueError,
-  NoSpaceError,
   PermissionError,
   SectionExistsError,
   SystemError,
@@ -28,11 +28,43 @@ import type {
   OpenRequest,
   Platform,
   ProcessIdentity,
+  SectionScope,
   SharedObject,
   WaitResult,
   WatchedWord,
 } from './types.js';
 import { ViewTracker } from './view-tracker.js';
+import {
+  CREATE_NEW,
+  ERROR_ACCESS_DENIED,
+  ERROR_ALREADY_EXISTS,
+  ERROR_FILE_INVALID,
+  ERROR_FILE_NOT_FOUND,
+  ERROR_PATH_NOT_FOUND,
+  ERROR_PRIVILEGE_NOT_HELD,
+  FILE_ATTRIBUTE_NORMAL,
+  FILE_ATTRIBUTE_REPARSE_POINT,
+  FILE_FLAG_OPEN_REPARSE_POINT,
+  FILE_MAP_READ,
+  FILE_MAP_WRITE,
+  FILE_SHARE_ALL,
+  GENERIC_READ,
+  GENERIC_WRITE,
+  kernel32,
+  type Kernel32,
+  MUTEX_MODIFY_STATE,
+  OPEN_EXISTING,
+  PAGE_READONLY,
+  PAGE_READWRITE,
+  SEC_COMMIT,
+  SYNCHRONIZE,
+  translateWinError,
+  WAIT_ABANDONED,
+  WAIT_OBJECT_0,
+  WAIT_TIMEOUT,
+} from './windows-kernel32.js';
+import { Parking } from './windows-parking.js';
+import { processStartTime } from './windows-process.js';
 
 export const OBJECT_PREFIX = 'Local\\shmkit.';
 /**
@@ -40,82 +72,15 @@ export const OBJECT_PREFIX = 'Local\\shmkit.';
  * and that would be the mapping of a section called '<name>.init'.
  */
 export const LOCK_PREFIX = 'Local\\shmkit-init.';
+/** Parking tables (windows-parking.ts), one per section, in the section's scope. */
+export const PARKING_PREFIX = 'Local\\shmkit-park.';
 
-const PAGE_READONLY = 0x02, PAGE_READWRITE = 0x04, SEC_COMMIT = 0x800_0000;
-const FILE_MAP_WRITE = 0x2, FILE_MAP_READ = 0x4;
-const GENERIC_READ = 0x8000_0000, GENERIC_WRITE = 0x4000_0000;
-const FILE_SHARE_ALL = 0x1 | 0x2 | 0x4; // read, write, delete: every process maps the same file
-const CREATE_NEW = 1, OPEN_EXISTING = 3;
-const FILE_ATTRIBUTE_NORMAL = 0x80, FILE_ATTRIBUTE_REPARSE_POINT = 0x400;
-const FILE_FLAG_OPEN_REPARSE_POINT = 0x20_0000; // open a link itself, never what it points to
-const SYNCHRONIZE = 0x10_0000, MUTEX_MODIFY_STATE = 0x1; // ReleaseMutex needs the latter
-const WAIT_OBJECT_0 = 0, WAIT_ABANDONED = 0x80, WAIT_TIMEOUT = 0x102;
-const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000, STILL_ACTIVE = 259;
-const ERROR_FILE_NOT_FOUND = 2, ERROR_PATH_NOT_FOUND = 3, ERROR_ACCESS_DENIED = 5;
-const ERROR_ALREADY_EXISTS = 183, ERROR_FILE_INVALID = 1006;
 /** Windows pages are 4 KiB; views start on 64 KiB boundaries, but we only map at offset 0. */
 const PAGE_SIZE = 4096;
 const MAX_WATCHED_WORDS = 128;
-const SPIN_CHECKS = 100;
 /** isCreationLocked owns the mutex for an instant: a creator waits that long, not more. */
 const LOCK_TAKE_TIMEOUT_MS = 100;
-const POLL_INTERVAL_MS = 1;
 const BY_HANDLE_FILE_INFORMATION_SIZE = 52; // dwFileAttributes first
-
-/** Win32 error codes: symbolic name, and the errno whose typed error fits. */
-const WINDOWS_ERRORS: Record<number, readonly [string, string?]> = {
-  2: ['ERROR_FILE_NOT_FOUND', 'ENOENT'], 3: ['ERROR_PATH_NOT_FOUND', 'ENOENT'],
-  5: ['ERROR_ACCESS_DENIED', 'EACCES'], 6: ['ERROR_INVALID_HANDLE'], 8: ['ERROR_NOT_ENOUGH_MEMORY', 'ENOMEM'],
-  14: ['ERROR_OUTOFMEMORY', 'ENOMEM'], 32: ['ERROR_SHARING_VIOLATION'], 39: ['ERROR_HANDLE_DISK_FULL', 'ENOSPC'],
-  80: ['ERROR_FILE_EXISTS', 'EEXIST'], 87: ['ERROR_INVALID_PARAMETER'], 112: ['ERROR_DISK_FULL', 'ENOSPC'],
-  123: ['ERROR_INVALID_NAME'], 183: ['ERROR_ALREADY_EXISTS', 'EEXIST'],
-  206: ['ERROR_FILENAME_EXCED_RANGE', 'ENAMETOOLONG'], 1006: ['ERROR_FILE_INVALID'],
-  1455: ['ERROR_COMMITMENT_LIMIT', 'ENOMEM'], 1816: ['ERROR_NOT_ENOUGH_QUOTA', 'ENOMEM'],
-};
-
-function translateWinError(code: number, what: string, name: string, call: string): ShmkitError {
-  const [symbol, errno] = WINDOWS_ERRORS[code] ?? [`Windows error ${code}`];
-  if (errno === 'ENOMEM' || errno === 'ENOSPC') {
-    return new NoSpaceError(
-      `${what}: not enough space (${symbol}); free memory or enlarge the paging file (memory-backed), ` +
-        'free disk space (file-backed), or ask for a smaller size',
-    );
-  }
-  return translateOsError(errno ?? symbol, code, what, name, call);
-}
-
-/** Binds kernel32 lazily: this module is imported on every OS, but only called on Windows. */
-function bindKernel32() {
-  const k = koffi.load('kernel32.dll');
-  // HANDLEs and pointers are 'void *' (BigInt, or null for NULL); BOOL is int; LPCWSTR is str16.
-  // __stdcall matters on 32-bit Windows only and is ignored elsewhere.
-  return {
-    invalidHandle: (1n << BigInt(8 * koffi.sizeof('void *'))) - 1n, // INVALID_HANDLE_VALUE as returned
-    pointerSize: koffi.sizeof('void *'),
-    getLastError: k.func('uint32_t __stdcall GetLastError()'),
-    closeHandle: k.func('int __stdcall CloseHandle(void *handle)'),
-    createFile: k.func('void * __stdcall CreateFileW(str16 path, uint32_t access, uint32_t share, void *security, uint32_t disposition, uint32_t flags, void *template)'),
-    deleteFile: k.func('int __stdcall DeleteFileW(str16 path)'),
-    getFileInformationByHandle: k.func('int __stdcall GetFileInformationByHandle(void *file, void *info)'),
-    getFileSizeEx: k.func('int __stdcall GetFileSizeEx(void *file, void *size)'),
-    flushFileBuffers: k.func('int __stdcall FlushFileBuffers(void *file)'),
-    createFileMapping: k.func('void * __stdcall CreateFileMappingW(void *file, void *security, uint32_t protect, uint32_t sizeHigh, uint32_t sizeLow, str16 name)'),
-    openFileMapping: k.func('void * __stdcall OpenFileMappingW(uint32_t access, int inherit, str16 name)'),
-    mapViewOfFile: k.func('void * __stdcall MapViewOfFile(void *mapping, uint32_t access, uint32_t offsetHigh, uint32_t offsetLow, size_t length)'),
-    unmapViewOfFile: k.func('int __stdcall UnmapViewOfFile(void *address)'),
-    flushViewOfFile: k.func('int __stdcall FlushViewOfFile(void *address, size_t length)'),
-    virtualQuery: k.func('size_t __stdcall VirtualQuery(void *address, void *info, size_t length)'),
-    createMutex: k.func('void * __stdcall CreateMutexW(void *security, int initialOwner, str16 name)'),
-    openMutex: k.func('void * __stdcall OpenMutexW(uint32_t access, int inherit, str16 name)'),
-    releaseMutex: k.func('int __stdcall ReleaseMutex(void *mutex)'),
-    waitForSingleObject: k.func('uint32_t __stdcall WaitForSingleObject(void *handle, uint32_t milliseconds)'),
-    sleep: k.func('void __stdcall Sleep(uint32_t milliseconds)'),
-    openProcess: k.func('void * __stdcall OpenProcess(uint32_t access, int inherit, uint32_t pid)'),
-    getProcessTimes: k.func('int __stdcall GetProcessTimes(void *process, void *creation, void *exit, void *kernel, void *user)'),
-    getExitCodeProcess: k.func('int __stdcall GetExitCodeProcess(void *process, void *code)'),
-  };
-}
-type Kernel32 = ReturnType<typeof bindKernel32>;
 
 /** What this backend hands out: `handle` is the mapping; the rest is for flush, stat and locks. */
 interface WindowsObject extends SharedObject {
@@ -123,6 +88,8 @@ interface WindowsObject extends SharedObject {
   /** File-backed: the file's HANDLE, kept for GetFileSizeEx and FlushFileBuffers. */
   fileHandle: bigint | null;
   readonly lockName: string;
+  /** The parking table's name: waits on this object's words park there. */
+  readonly parkingName: string;
   /** The creation mutex, while this process (this thread: mutexes are per thread) holds it. */
   mutex: bigint | null;
 }
@@ -146,6 +113,11 @@ function filePath(file: string): string {
   return path.toNamespacedPath(path.resolve(file));
 }
 
+/** 'Global\' objects are seen by every session; 'Local\' ones by this session only. */
+function scoped(prefix: string, scope: SectionScope | undefined): string {
+  return scope === 'global' ? `Global\\${prefix.slice('Local\\'.length)}` : prefix;
+}
+
 class WindowsPlatform implements Platform {
   readonly name = 'win32';
   readonly pageSize = PAGE_SIZE;
@@ -154,22 +126,46 @@ class WindowsPlatform implements Platform {
   readonly maxWatchedWords = MAX_WATCHED_WORDS;
   readonly currentProcess: ProcessIdentity;
   private readonly k: Kernel32;
-  private readonly views = new ViewTracker<ViewOwner>((state) => this.k.unmapViewOfFile(state.address));
+  private readonly parking: Parking;
+  private readonly views = new ViewTracker<ViewOwner>((state) => {
+    this.parking.forget(state.address);
+    this.k.unmapViewOfFile(state.address);
+  });
 
   constructor() {
-    this.k = bindKernel32();
+    this.k = kernel32();
+    this.parking = new Parking(this.k, process.pid);
     this.currentProcess = { pid: process.pid, startTime: this.processStartTime(process.pid) };
   }
 
-  objectName(name: string): string {
-    return OBJECT_PREFIX + name;
+  objectName(name: string, scope?: SectionScope): string {
+    return scoped(OBJECT_PREFIX, scope) + name;
+  }
+
+  /** Per-object names (the creation lock, the parking table) under one of the prefixes. */
+  private companionName(prefix: string, location: ObjectLocation): string {
+    if (!location.file) return scoped(prefix, location.scope) + location.name;
+    // NTFS names are case-insensitive: 'C:\A' and 'c:\a' are one file, so one name.
+    const digest = createHash('sha256').update(filePath(location.file).toLowerCase()).digest('hex');
+    return `${prefix}file.${digest.slice(0, 32)}`;
   }
 
   private lockName(location: ObjectLocation): string {
-    if (!location.file) return LOCK_PREFIX + location.name;
-    // NTFS names are case-insensitive: 'C:\A' and 'c:\a' are one file, so one lock.
-    const digest = createHash('sha256').update(filePath(location.file).toLowerCase()).digest('hex');
-    return `${LOCK_PREFIX}file.${digest.slice(0, 32)}`;
+    return this.companionName(LOCK_PREFIX, location);
+  }
+
+  /**
+   * Creating a Global\ object needs SeCreateGlobalPrivilege (administrators and services
+   * have it); Windows answers ERROR_ACCESS_DENIED or ERROR_PRIVILEGE_NOT_HELD without it.
+   */
+  private scopeError(error: number, location: ObjectLocation, what: string, call: string): ShmkitError {
+    if (location.scope === 'global' && (error === ERROR_ACCESS_DENIED || error === ERROR_PRIVILEGE_NOT_HELD)) {
+      return new PermissionError(
+        `${what}: Windows refused a Global\\ name (${error === ERROR_PRIVILEGE_NOT_HELD ? 'ERROR_PRIVILEGE_NOT_HELD' : 'ERROR_ACCESS_DENIED'}); ` +
+          "creating objects in the global namespace needs SeCreateGlobalPrivilege (run as an administrator or a service), or use scope 'local'",
+      );
+    }
+    return translateWinError(error, what, location.name, call);
   }
 
   private isInvalid(handle: bigint | null): boolean {
@@ -185,15 +181,18 @@ class WindowsPlatform implements Platform {
     if (!request.file) {
       // SEC_COMMIT charges the whole size to the commit limit now, so a request the paging
       // file cannot back fails here with ERROR_COMMITMENT_LIMIT, never at first touch.
-      const name = this.objectName(request.name);
+      const name = this.objectName(request.name, request.scope);
       const handle = this.k.createFileMapping(-1, null, PAGE_READWRITE | SEC_COMMIT, high, low, name) as bigint | null;
       const error = this.k.getLastError() as number;
-      if (handle === null) throw translateWinError(error, what, request.name, 'CreateFileMappingW');
+      if (handle === null) throw this.scopeError(error, request, what, 'CreateFileMappingW');
       if (error === ERROR_ALREADY_EXISTS) { // success, but on the existing mapping
         this.k.closeHandle(handle);
         throw new SectionExistsError(request.name);
       }
-      const object: WindowsObject = { handle, label: name, readonly: false, fileHandle: null, lockName: this.lockName(request), mutex: null };
+      const object: WindowsObject = {
+        handle, label: name, readonly: false, fileHandle: null, lockName: this.lockName(request),
+        parkingName: this.companionName(PARKING_PREFIX, request), mutex: null,
+      };
       try {
         this.lockCreation(object); // held from create, as the Platform interface says
       } catch (lockError) {
@@ -231,18 +230,20 @@ class WindowsPlatform implements Platform {
       this.k.deleteFile(file);
       throw translateWinError(error, what, request.name, 'CreateFileMappingW');
     }
-    return { handle, label: request.file, readonly: false, fileHandle, lockName, mutex } as WindowsObject;
+    const parkingName = this.companionName(PARKING_PREFIX, request);
+    return { handle, label: request.file, readonly: false, fileHandle, lockName, parkingName, mutex } as WindowsObject;
   }
 
   openObject(request: OpenRequest): SharedObject {
     const what = `opening ${describe(request)}`;
     const lockName = this.lockName(request);
+    const parkingName = this.companionName(PARKING_PREFIX, request);
     if (!request.file) {
-      const name = this.objectName(request.name);
+      const name = this.objectName(request.name, request.scope);
       const access = request.readonly ? FILE_MAP_READ : FILE_MAP_READ | FILE_MAP_WRITE;
       const handle = this.k.openFileMapping(access, 0, name) as bigint | null;
       if (handle === null) throw translateWinError(this.k.getLastError() as number, what, request.name, 'OpenFileMappingW');
-      return { handle, label: name, readonly: request.readonly, fileHandle: null, lockName, mutex: null } as WindowsObject;
+      return { handle, label: name, readonly: request.readonly, fileHandle: null, lockName, parkingName, mutex: null } as WindowsObject;
     }
     const access = request.readonly ? GENERIC_READ : GENERIC_READ | GENERIC_WRITE;
     const fileHandle = this.k.createFile(
@@ -269,7 +270,7 @@ class WindowsPlatform implements Platform {
         ? new IncompatibleSectionError(`${what}: the file is empty, not a shmkit section`)
         : translateWinError(error, what, request.name, 'CreateFileMappingW'));
     }
-    return { handle, label: request.file, readonly: request.readonly, fileHandle, lockName, mutex: null } as WindowsObject;
+    return { handle, label: request.file, readonly: request.readonly, fileHandle, lockName, parkingName, mutex: null } as WindowsObject;
   }
 
   statObject(object: SharedObject): ObjectStat {
@@ -387,6 +388,12 @@ class WindowsPlatform implements Platform {
       }
       throw translateWinError(error, `mapping ${o.label}`, o.label, 'MapViewOfFile');
     }
+    try {
+      this.parking.track(pointer, length, o.parkingName);
+    } catch (error) {
+      this.k.unmapViewOfFile(pointer);
+      throw error;
+    }
     return this.views.track({ address: pointer, length, buffer: koffi.view(pointer, length), readonly: o.readonly }, { owner: o });
   }
 
@@ -403,6 +410,7 @@ class WindowsPlatform implements Platform {
     const error = this.k.getLastError() as number;
     this.k.closeHandle(handle);
     if (pointer === null) throw translateWinError(error, what, 'anonymous', 'MapViewOfFile');
+    this.parking.track(pointer, length, null); // process-local words: the private table
     return this.views.track({ address: pointer, length, buffer: koffi.view(pointer, length), readonly: false }, { owner: null });
   }
 
@@ -429,71 +437,26 @@ class WindowsPlatform implements Platform {
     }
   }
 
-  /**
-   * WaitOnAddress wakes only threads of its own process, so this first version polls: a short
-   * spin, then 1 ms sleeps until the word changes or the deadline. Named events, which do
-   * cross processes, come in a later issue.
-   */
+  /** Parks on this thread's named event (windows-parking.ts): no polling, no CPU while parked. */
   wait(address: bigint, expected: number, timeoutMs: number): WaitResult {
-    const want = expected >>> 0;
-    if (this.readWord(address) !== want) return 'not-equal';
-    const deadline = timeoutMs === Infinity ? Infinity : performance.now() + Math.max(0, timeoutMs);
-    for (let checks = 0; ; checks++) {
-      if (this.readWord(address) !== want) return 'ok';
-      if (performance.now() >= deadline) return 'timed-out';
-      if (checks >= SPIN_CHECKS) this.k.sleep(1);
-    }
+    return this.parking.wait(address, expected, timeoutMs);
   }
 
-  /** Pollers see the change by themselves: there is nobody to wake. */
-  wake(_address: bigint, _count: number): number {
-    return 0;
+  /** No system call when nobody is parked on the section. */
+  wake(address: bigint, count: number): number {
+    return this.parking.wake(address, count);
   }
 
-  /**
-   * Polls every millisecond on the event loop. The pending timer keeps the process alive,
-   * as a pending wait should (no unref).
-   */
+  /** One WaitForSingleObject on a libuv pool thread, for every watched word at once. */
   waitAnyAsync(words: readonly WatchedWord[], timeoutMs: number): Promise<void> {
     if (words.length === 0 || words.length > MAX_WATCHED_WORDS) {
       throw new InvalidArgValueError(`waitAnyAsync watches 1 to ${MAX_WATCHED_WORDS} words, got ${words.length}`);
     }
-    const deadline = timeoutMs === Infinity ? Infinity : performance.now() + Math.max(0, timeoutMs);
-    return new Promise((resolve) => {
-      const poll = (): void => {
-        const changed = words.some((word) => this.readWord(word.address) !== word.expected >>> 0);
-        if (changed || performance.now() >= deadline) resolve();
-        else setTimeout(poll, POLL_INTERVAL_MS);
-      };
-      poll();
-    });
+    return this.parking.waitAnyAsync(words, timeoutMs);
   }
 
-  /** An aligned 32-bit load: one instruction on x64 and arm64, so never a torn value. */
-  private readWord(address: bigint): number {
-    return koffi.decode(address, 'uint32_t') as number;
-  }
-
-  /** Creation time in ms since 1601 (FILETIME / 10^4), 0 for no such process, 1 for unknown. */
   processStartTime(pid: number): number {
-    if (!Number.isInteger(pid) || pid <= 0) return 0;
-    const handle = this.k.openProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) as bigint | null;
-    if (handle === null) {
-      // ERROR_INVALID_PARAMETER: no such pid. Access denied: it exists (a protected process).
-      return (this.k.getLastError() as number) === ERROR_ACCESS_DENIED ? 1 : 0;
-    }
-    try {
-      // An exited process whose handles are still open keeps its pid: that is a dead one.
-      // (A process that exits with code 259 looks alive to this test; Windows' own caveat.)
-      const code = Buffer.alloc(4);
-      if (this.k.getExitCodeProcess(handle, code) && code.readUInt32LE(0) !== STILL_ACTIVE) return 0;
-      const [creation, exit, kernel, user] = [0, 0, 0, 0].map(() => Buffer.alloc(8)) as [Buffer, Buffer, Buffer, Buffer];
-      if (!this.k.getProcessTimes(handle, creation, exit, kernel, user)) return 1;
-      const ms = Number(creation.readBigUInt64LE(0) / 10_000n);
-      return ms > 0 ? ms : 1;
-    } finally {
-      this.k.closeHandle(handle);
-    }
+    return processStartTime(this.k, pid);
   }
 }
 

@@ -1,4 +1,4 @@
-export { Section, type SectionInfo } from './section.js';
+export { Section, type MappedSection, type SectionInfo } from './section.js';
 export type {
   SectionCreateOptions,
   SectionOpenOptions,

@@ -3,6 +3,7 @@
  */
 import { InvalidArgValueError } from '../errors.js';
 import { LAYOUT_KINDS, MAX_USER_SIZE, type LayoutKind } from '../layout/section-header.js';
+import type { SectionScope } from '../platform/index.js';
 import {
   validateBoolean,
   validateInteger,
@@ -24,6 +25,14 @@ export interface SectionCreateOptions {
   file?: string;
   /** Permission bits of the object or file, 0o600 by default. */
   mode?: number;
+  /**
+   * Windows: 'global' names the section in the Global\ namespace, seen from every session
+   * (services included); creating there needs SeCreateGlobalPrivilege, and without it create
+   * fails with PermissionError. 'local' (the default) is this session's namespace. Openers
+   * pass the same scope. On Linux and macOS names are machine-wide already and both scopes
+   * name the same section. Not for file-backed sections (a path names those).
+   */
+  scope?: SectionScope;
   /** @internal What the user area holds (set by Namespace, Channel, ...). */
   kind?: LayoutKind;
   /** @internal Lays out the user area while openers still wait for READY. */
@@ -36,6 +45,8 @@ export interface SectionOpenOptions {
   file?: string;
   /** Map read-only (PROT_READ). Writing to the buffer of a read-only section faults. */
   readonly?: boolean;
+  /** The scope it was created in (see SectionCreateOptions.scope); 'local' by default. */
+  scope?: SectionScope;
   /** How long to wait for a section that is still being initialised, in ms (default 5000). */
   timeout?: number;
 }
@@ -63,6 +74,7 @@ export interface ParsedCreate {
   size: number;
   file: string | undefined;
   mode: number;
+  scope: SectionScope;
   kind: LayoutKind;
   initialize: ((buffer: ArrayBuffer) => void) | undefined;
   timeout: number;
@@ -72,14 +84,27 @@ export interface ParsedOpen {
   name: string;
   file: string | undefined;
   readonly: boolean;
+  scope: SectionScope;
   timeout: number;
 }
 
-const CREATE_KEYS = ['size', 'file', 'mode', 'kind', 'initialize', 'timeout'] as const;
-const OPEN_KEYS = ['file', 'readonly', 'timeout'] as const;
+const CREATE_KEYS = ['size', 'file', 'mode', 'scope', 'kind', 'initialize', 'timeout'] as const;
+const OPEN_KEYS = ['file', 'readonly', 'scope', 'timeout'] as const;
+const SCOPES: readonly SectionScope[] = ['local', 'global'];
 
 function parseFile(value: unknown): string | undefined {
   return value === undefined ? undefined : validateString(value, 'options.file');
+}
+
+function parseScope(value: unknown, file: string | undefined): SectionScope {
+  if (value === undefined) return 'local';
+  if (!SCOPES.includes(value as SectionScope)) {
+    throw new InvalidArgValueError(`options.scope must be 'local' or 'global', got ${typeof value === 'string' ? `'${value}'` : typeof value}`);
+  }
+  if (value === 'global' && file !== undefined) {
+    throw new InvalidArgValueError("options.scope 'global' is for memory-backed sections; a file-backed section is named by its path");
+  }
+  return value as SectionScope;
 }
 
 export function parseCreate(name: unknown, raw: unknown, allowTimeout: boolean): ParsedCreate {
@@ -98,11 +123,13 @@ export function parseCreate(name: unknown, raw: unknown, allowTimeout: boolean):
   if (options.initialize !== undefined && typeof options.initialize !== 'function') {
     throw new InvalidArgValueError('options.initialize must be a function');
   }
+  const file = parseFile(options.file);
   return {
     name: validName,
     size,
-    file: parseFile(options.file),
+    file,
     mode,
+    scope: parseScope(options.scope, file),
     kind,
     initialize: options.initialize,
     timeout: validateTimeout(options.timeout, 'options.timeout', DEFAULT_OPEN_TIMEOUT_MS),
@@ -113,10 +140,12 @@ export function parseOpen(name: unknown, raw: unknown): ParsedOpen {
   const validName = validateName(name, 'section name');
   const options = validateObject<SectionOpenOptions>(raw, 'options');
   validateKnownKeys(options, OPEN_KEYS, 'options');
+  const file = parseFile(options.file);
   return {
     name: validName,
-    file: parseFile(options.file),
+    file,
     readonly: options.readonly === undefined ? false : validateBoolean(options.readonly, 'options.readonly'),
+    scope: parseScope(options.scope, file),
     timeout: validateTimeout(options.timeout, 'options.timeout', DEFAULT_OPEN_TIMEOUT_MS),
   };
 }

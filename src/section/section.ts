@@ -17,6 +17,7 @@ import { AttachTable } from './attach-table.js';
 import { awaitReady, sleepSync } from './handshake.js';
 import { HeaderView, writeHeader } from './header.js';
 import { describeSection, listSections, type SectionInfo } from './list.js';
+import { mappedBy, type MappedSection } from './mapped-by.js';
 import { SectionWaiter } from './section-waiter.js';
 import {
   parseCreate,
@@ -105,7 +106,7 @@ export class Section implements Disposable {
   static #create(request: ReturnType<typeof parseCreate>): Section {
     const os = platform();
     const totalSize = sectionTotalSize(request.size, os.pageSize);
-    const object = os.createObject({ name: request.name, file: request.file, size: totalSize, mode: request.mode });
+    const object = os.createObject({ name: request.name, file: request.file, scope: request.scope, size: totalSize, mode: request.mode });
     let mapping: Mapping | undefined;
     try {
       os.lockCreation(object);
@@ -146,7 +147,7 @@ export class Section implements Disposable {
   static open(name: string, options?: SectionOpenOptions): Section {
     const request = parseOpen(name, options);
     const os = platform();
-    const object = os.openObject({ name: request.name, file: request.file, readonly: request.readonly });
+    const object = os.openObject({ name: request.name, file: request.file, scope: request.scope, readonly: request.readonly });
     try {
       const { mapping, header, info } = awaitReady(os, object, {
         name: request.name,
@@ -194,7 +195,7 @@ export class Section implements Disposable {
         if (!(error instanceof SectionExistsError)) throw error;
       }
       try {
-        return Section.open(request.name, { file: request.file, timeout: request.timeout });
+        return Section.open(request.name, { file: request.file, scope: request.scope, timeout: request.timeout });
       } catch (error) {
         if (!(error instanceof SectionNotFoundError) || attempt >= 8) throw error;
       }
@@ -226,6 +227,16 @@ export class Section implements Disposable {
       }
     }
     return os.unlinkObject(request);
+  }
+
+  /**
+   * The sections process `pid` maps now, memory- and file-backed, from the OS's account of
+   * its address space (Linux: /proc/PID/maps; Windows: VirtualQueryEx and
+   * GetMappedFileNameW, with paging-file views told by their header). UnsupportedPlatformError
+   * on macOS; PermissionError for another user's process.
+   */
+  static mappedBy(pid: number): MappedSection[] {
+    return mappedBy(pid);
   }
 
   /** The memory-backed sections on this machine, with their attachments and staleness. */
@@ -297,4 +308,4 @@ export class Section implements Disposable {
   }
 }
 
-export type { SectionInfo };
+export type { MappedSection, SectionInfo };

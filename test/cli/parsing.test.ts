@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatBytes, renderTable, truncateMiddle } from '../../src/cli/format.js';
-import { parseMaps } from '../../src/cli/proc-maps.js';
+import { parseMaps } from '../../src/platform/linux-maps.js';
 
 const MAPS = [
   '55d0c0a00000-55d0c0a21000 r--p 00000000 08:01 1311      /usr/bin/node',

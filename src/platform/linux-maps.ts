@@ -1,31 +1,16 @@
 /**
- * The sections a process maps, read from the OS (Linux: /proc/<pid>/maps), for
- * `shmkit ls --pid`. Memory-backed sections are the mapped /dev/shm/shmkit.* objects;
- * file-backed ones are shared mappings of regular files that start with a shmkit section
- * header (the magic, then the name kept in the header).
+ * Section.mappedBy on Linux: the sections a process maps, read from /proc/<pid>/maps.
+ * Memory-backed sections are the mapped /dev/shm/shmkit.* objects; file-backed ones are
+ * shared mappings of regular files that start with a shmkit section header (the magic, then
+ * the name kept in the header).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidArgValueError, PermissionError, UnsupportedPlatformError } from '../errors.js';
+import { InvalidArgValueError, PermissionError } from '../errors.js';
 import { MAGIC_OFFSET, NAME_CAPACITY, NAME_LENGTH_OFFSET, NAME_OFFSET, SECTION_MAGIC } from '../layout/section-header.js';
-import { OBJECT_PREFIX, SHM_DIRECTORY } from '../platform/linux.js';
-import { pidExists } from './liveness.js';
-
-export interface MappedSection {
-  /** The section name (from the object's name, or a file's header). */
-  name: string;
-  /** 'memory' (a /dev/shm object) or 'file' (a file-backed section). */
-  backing: 'memory' | 'file';
-  /** The path the process has mapped. */
-  path: string;
-  /** The name or file was removed after the process mapped it (it keeps the memory). */
-  deleted: boolean;
-  /** Bytes the process maps of it (all its mappings together). */
-  mappedBytes: number;
-  /** Separate mappings of it in the process. */
-  mappings: number;
-}
+import { OBJECT_PREFIX, SHM_DIRECTORY } from './linux.js';
+import type { MappedSection } from './types.js';
 
 const DELETED = ' (deleted)';
 /** start-end perms offset dev inode [path] */
@@ -34,11 +19,7 @@ const SHM_PREFIX = `${SHM_DIRECTORY}/${OBJECT_PREFIX}`;
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /** Every shmkit section process `pid` maps. InvalidArgValueError if no such process runs. */
-export function mappedSections(pid: number): MappedSection[] {
-  if (process.platform !== 'linux') {
-    throw new UnsupportedPlatformError(`shmkit ls --pid reads /proc/<pid>/maps, which only Linux has (this is ${process.platform})`);
-  }
-  if (!pidExists(pid)) throw new InvalidArgValueError(`no process with pid ${pid} is running`);
+export function linuxMappedSections(pid: number): MappedSection[] {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
