@@ -194,6 +194,8 @@ export const RESULT_CLOSED = 4;
 export const CONTROL_LENGTH = 16;
 export const CONTROL_ABORT = 1;
 export const CONTROL_STOP = 2;
+/** Wakes a dying thread's parked waits (src/pool/worker-host.ts); workers ignore it. */
+export const CONTROL_POKE = 3;
 export const ABORT_REASON_ABORTED = 0;
 export const ABORT_REASON_TIMEOUT = 1;
 export const ABORT_REASON_SUBMITTER_GONE = 2;

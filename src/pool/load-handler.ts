@@ -38,8 +38,9 @@ export function findHandler(module: Record<string, unknown>, name: string | unde
   const key = name ?? 'default';
   let handler = module[key];
   // CommonJS: import() gives module.exports as `default`; named functions may sit there only.
-  if (typeof handler !== 'function' && module['default'] !== null && typeof module['default'] === 'object') {
-    handler = (module['default'] as Record<string, unknown>)[key];
+  const fallback = module['default'];
+  if (typeof handler !== 'function' && fallback !== null && (typeof fallback === 'object' || typeof fallback === 'function')) {
+    handler = (fallback as Record<string, unknown>)[key];
   }
   if (typeof handler === 'function') return handler as TaskHandler;
   throw new HandlerNotFoundError(

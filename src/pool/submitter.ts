@@ -24,6 +24,7 @@ import {
   ABORT_REASON_TIMEOUT,
   CONTROL_ABORT,
   CONTROL_LENGTH,
+  CONTROL_POKE,
   POOL_QUEUED_OFFSET,
   POOL_STATE_CLOSED,
   POOL_STATE_OPEN,
@@ -377,7 +378,7 @@ export class Submitter {
     writeU32(record, 8, id);
     writeU32(record, 12, reason);
     const channel = (this.controls[worker] ??= controlChannel(this.ns, worker));
-    if (!channel.tryWrite(record)) void channel.write(record.slice(), { timeout: 5_000 }).catch(() => undefined);
+    if (!channel.tryWrite(record) && op !== CONTROL_POKE) void channel.write(record.slice(), { timeout: 5_000 }).catch(() => undefined);
   }
 
   /** Rejects every task in flight (and every waiting run()) with `error`; they are dropped in the workers too. */

@@ -11,6 +11,7 @@ import { ownerHash, ownerPid, ownerWord } from '../layout/owner.js';
 import {
   ABORT_REASON_SUBMITTER_GONE,
   CONTROL_ABORT,
+  CONTROL_POKE,
   CONTROL_STOP,
   POOL_CRASHED_OFFSET,
   POOL_LIVE_WORKERS_OFFSET,
@@ -25,6 +26,7 @@ import {
   TAKE_HELD,
   TAKE_NONE,
   TASK_FLAG_LARGE,
+  WORKER_BUSY,
   WORKER_DEADLINE_OFFSET,
   WORKER_EXITED,
   WORKER_IDLE,
@@ -56,6 +58,8 @@ const SUBMITTER_CHECK_TICKS = 5;
 const MAX_START_FAILURES = 3;
 /** close(): how long workers get to stop after the queue drained before they are killed. */
 const STOP_GRACE_MS = 5_000;
+/** destroy(): how long an idle or starting thread gets to stop before it is terminated. */
+const KILL_FALLBACK_MS = 2_000;
 
 interface Running {
   host: WorkerHost;
@@ -133,7 +137,7 @@ export class Supervisor {
         entry.startError = rebuildStartError(error, this.options.filename);
       },
       exit: (code, signal, error) => this.onExit(slot, entry, code, signal, error),
-    });
+    }, () => this.submitter.sendControl(slot, CONTROL_POKE, 0, 0));
   }
 
   private onExit(slot: number, entry: Running, code: number | null, signal: string | null, error: Error | undefined): void {
@@ -306,14 +310,35 @@ export class Supervisor {
     clearInterval(this.timer);
   }
 
-  /** destroy(): kills every worker now and fails what they held and what is queued. */
+  /**
+   * destroy(): ends every worker now and fails what they held and what is queued. Processes
+   * get SIGKILL. Threads: only a busy one is terminated (it runs the handler's code); idle and
+   * starting ones are asked to stop, since terminating a thread in the middle of a native call
+   * (koffi loading, a wait being armed) aborts the whole process; one that has not stopped
+   * after KILL_FALLBACK_MS is terminated anyway.
+   */
   async killAll(): Promise<void> {
     this.ending = 'destroy';
     clearInterval(this.timer);
-    const all = this.running.filter((entry): entry is Running => entry !== undefined);
-    for (const entry of all) {
+    const block = this.block;
+    const all: Running[] = [];
+    for (let w = 0; w < this.running.length; w++) {
+      const entry = this.running[w];
+      if (!entry) continue;
+      all.push(entry);
       entry.ending = 'kill';
-      entry.host.kill();
+      const busy = Atomics.load(block.words, block.worker(w, WORKER_STATE_OFFSET)) === WORKER_BUSY;
+      if (this.options.mode === 'process' || (busy && entry.ready)) {
+        entry.host.kill();
+        continue;
+      }
+      this.submitter.sendControl(w, CONTROL_STOP, 0, 0);
+      const fallback = setTimeout(function killLate() {
+        if (entry.ready) entry.host.kill();
+        else setTimeout(killLate, KILL_FALLBACK_MS).unref();
+      }, KILL_FALLBACK_MS);
+      fallback.unref();
+      void entry.exited.then(() => clearTimeout(fallback));
     }
     await Promise.all(all.map((entry) => entry.exited));
     this.failQueued(RESULT_CLOSED, new PoolClosedError('the pool was destroyed before this task ran'));

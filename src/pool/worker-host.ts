@@ -35,11 +35,20 @@ export function runtimeFile(): string {
 
 const WORKER_ENV = 'SHMKIT_POOL_WORKER';
 
-export function startWorkerHost(options: ParsedPoolOptions, config: WorkerConfig, events: WorkerEvents): WorkerHost {
-  return options.mode === 'process' ? startProcess(options, config, events) : startThread(options, config, events);
+/** How often a dying thread is poked until it is gone. */
+const POKE_MS = 50;
+
+/**
+ * `poke` wakes the thread's parked async waits (a record in its control channel). A thread
+ * that is terminated, or dies of an uncaught error or out of memory, cannot finish exiting
+ * while a wait of its own is parked in a libuv pool thread (futex_waitv): Node waits for that
+ * request to complete. So until it has exited we poke it now and then.
+ */
+export function startWorkerHost(options: ParsedPoolOptions, config: WorkerConfig, events: WorkerEvents, poke: () => void): WorkerHost {
+  return options.mode === 'process' ? startProcess(options, config, events) : startThread(options, config, events, poke);
 }
 
-function startThread(options: ParsedPoolOptions, config: WorkerConfig, events: WorkerEvents): WorkerHost {
+function startThread(options: ParsedPoolOptions, config: WorkerConfig, events: WorkerEvents, poke: () => void): WorkerHost {
   const worker = new Worker(runtimeFile(), {
     workerData: { shmkitPool: config },
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
@@ -47,17 +56,30 @@ function startThread(options: ParsedPoolOptions, config: WorkerConfig, events: W
     ...(options.execArgv ? { execArgv: options.execArgv } : {}),
   });
   let failure: Error | undefined;
+  let poking: NodeJS.Timeout | undefined;
+  const keepPoking = (): void => {
+    if (poking) return;
+    poke();
+    poking = setInterval(poke, POKE_MS);
+  };
   worker.on('message', (message: { type: string; error?: { name: string; message: string; code?: string } }) => {
     if (message.type === 'ready') events.ready();
     else if (message.type === 'start-error') events.startError(message.error!);
   });
   worker.on('error', (error) => {
     failure = error;
+    keepPoking();
   });
-  worker.on('exit', (code) => events.exit(code, null, failure));
+  worker.on('exit', (code) => {
+    clearInterval(poking);
+    events.exit(code, null, failure);
+  });
   return {
     pid: process.pid,
-    kill: () => void worker.terminate(),
+    kill: () => {
+      void worker.terminate();
+      keepPoking();
+    },
   };
 }
 
