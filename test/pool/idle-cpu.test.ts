@@ -1,7 +1,7 @@
 // Idle workers park on the queue: an idle pool costs about no CPU.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { makePool, within } from './pool-helpers.js';
+import { makePool, until, within } from './pool-helpers.js';
 
 /** CPU ms (user + system) of process `pid` so far, from /proc. */
 function cpuMs(pid: number): number {
@@ -15,7 +15,9 @@ describe.skipIf(process.platform !== 'linux')('idle CPU', () => {
     await within(Promise.all(Array.from({ length: 200 }, (_, i) => pool.run({ a: i, b: 1 }))), 20_000, 'warm up');
     const { readPool } = await import('../../src/cli/read-pool.js');
     const entry = pool.namespace.objects().find((o) => o.kind === 'pool')!;
-    const pids = new Set(readPool(pool.namespace.section.buffer as ArrayBuffer, entry.offset).workers.map((w) => w.owner!.pid));
+    const livePids = (): number[] => readPool(pool.namespace.section.buffer as ArrayBuffer, entry.offset).workers.flatMap((w) => (w.owner?.alive ? [w.owner.pid] : []));
+    await until(() => livePids().length === 2, 20_000, 'both workers registered');
+    const pids = new Set(livePids());
     expect(pids.size).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 300)); // past the async spin, into the park
     const before = [...pids].map(cpuMs);
