@@ -137,7 +137,16 @@ export class Supervisor {
         entry.startError = rebuildStartError(error, this.options.filename);
       },
       exit: (code, signal, error) => this.onExit(slot, entry, code, signal, error),
-    }, () => this.submitter.sendControl(slot, CONTROL_POKE, 0, 0));
+    }, () => this.poke(slot));
+  }
+
+  /** Wakes a dying thread's parked waits (worker-host.ts); nothing to do once the namespace is closed. */
+  private poke(slot: number): void {
+    try {
+      this.submitter.sendControl(slot, CONTROL_POKE, 0, 0);
+    } catch {
+      // the pool's handles are closed: the thread is gone or going
+    }
   }
 
   private onExit(slot: number, entry: Running, code: number | null, signal: string | null, error: Error | undefined): void {
@@ -333,12 +342,18 @@ export class Supervisor {
         continue;
       }
       this.submitter.sendControl(w, CONTROL_STOP, 0, 0);
-      const fallback = setTimeout(function killLate() {
+      let exited = false;
+      let fallback: NodeJS.Timeout | undefined;
+      const killLate = (): void => {
+        if (exited) return;
         if (entry.ready) entry.host.kill();
-        else setTimeout(killLate, KILL_FALLBACK_MS).unref();
-      }, KILL_FALLBACK_MS);
-      fallback.unref();
-      void entry.exited.then(() => clearTimeout(fallback));
+        else fallback = setTimeout(killLate, KILL_FALLBACK_MS).unref();
+      };
+      fallback = setTimeout(killLate, KILL_FALLBACK_MS).unref();
+      void entry.exited.then(() => {
+        exited = true;
+        clearTimeout(fallback);
+      });
     }
     await Promise.all(all.map((entry) => entry.exited));
     this.failQueued(RESULT_CLOSED, new PoolClosedError('the pool was destroyed before this task ran'));

@@ -18,7 +18,7 @@ describe.each(['thread', 'process'] as const)('pool handlers (%s mode)', (mode) 
 
   it("passes the handler's error back (name, message, code) and keeps the worker", async () => {
     const pool = makePool({ mode, maxWorkers: 1 });
-    const error = await pool.run({ message: 'bad input' }, { name: 'fail' }).catch((e: unknown) => e as Error & { code?: string });
+    const error = (await pool.run({ message: 'bad input' }, { name: 'fail' }).catch((e: unknown) => e)) as Error & { code?: string };
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toBe('bad input');
     expect(error.code).toBe('E_FIXTURE');
