@@ -253,13 +253,15 @@ export class Supervisor {
       if (owner === 0 || owner === this.ownWord || waiter.isAlive(ownerPid(owner), ownerHash(owner))) continue;
       // Hold the slot ourselves while we drain, so no new submitter reads the channel meanwhile.
       if (Atomics.compareExchange(block.words, ownerIndex, owner, this.ownWord) !== owner) continue;
+      // First a generation nobody has: from here workers skip its queued tasks (also those
+      // they take right after the aborts below free them) and its late results are dropped.
+      Atomics.add(block.words, block.submitter(s, SUBMITTER_GENERATION_OFFSET), 1);
       for (let w = 0; w < block.workerSlots; w++) {
         if (!this.running[w]) continue;
         if (Atomics.load(block.words, block.worker(w, WORKER_TAKE_STATE_OFFSET)) === TAKE_NONE) continue;
         if (Atomics.load(block.words, block.worker(w, WORKER_TASK_SUBMITTER_OFFSET)) !== s) continue;
         this.submitter.sendControl(w, CONTROL_ABORT, readTaskId(block, w), ABORT_REASON_SUBMITTER_GONE, s);
       }
-      Atomics.add(block.words, block.submitter(s, SUBMITTER_GENERATION_OFFSET), 1); // late results and queued tasks: a generation nobody has
       this.drainResults(s);
       Atomics.store(block.words, ownerIndex, 0);
     }
