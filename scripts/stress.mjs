@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 
-const DEFAULT_FILES = ['test/process', 'test/fault', 'test/sync/conformance.test.ts', 'test/channel/cross-process.test.ts', 'test/channel/interleavings.test.ts', 'test/channel/senders-gone.test.ts', 'test/channel/batch.test.ts'];
+const DEFAULT_FILES = ['test/process', 'test/fault', 'test/pool', 'test/sync/conformance.test.ts', 'test/channel/cross-process.test.ts', 'test/channel/interleavings.test.ts', 'test/channel/senders-gone.test.ts', 'test/channel/batch.test.ts'];
 /** Hogs stop by themselves after this long, whatever happens to this script. */
 const HOG_LIFETIME_MS = 60 * 60 * 1000;
 

@@ -42,7 +42,14 @@ export type ShmkitErrorCode =
   | 'ERR_SHMKIT_SYSTEM'
   | 'ERR_SHMKIT_UNSAFE_PATH'
   | 'ERR_SHMKIT_SECTION_IN_USE'
-  | 'ERR_SHMKIT_CORRUPT_VALUE';
+  | 'ERR_SHMKIT_CORRUPT_VALUE'
+  | 'ERR_SHMKIT_WORKER_CRASHED'
+  | 'ERR_SHMKIT_TASK_TIMEOUT'
+  | 'ERR_SHMKIT_QUEUE_FULL'
+  | 'ERR_SHMKIT_POOL_CLOSED'
+  | 'ERR_SHMKIT_WORKER_START'
+  | 'ERR_SHMKIT_TYPESCRIPT_UNSUPPORTED'
+  | 'ERR_SHMKIT_HANDLER_NOT_FOUND';
 
 /**
  * The base class of every error shmkit throws on purpose: catch it, then branch on `code` or
@@ -410,3 +417,62 @@ export class CorruptValueError extends CorruptHeapError {
   }
 }
 brand(CorruptValueError);
+
+/**
+ * The pool worker that held this task died (process killed, thread threw outside a task, out
+ * of memory, process.exit): this task alone failed; the worker was replaced.
+ */
+export class WorkerCrashedError extends ShmkitError {
+  constructor(message = 'the worker running this task died before it finished', options?: { cause?: unknown }) {
+    super('ERR_SHMKIT_WORKER_CRASHED', message, options);
+  }
+}
+brand(WorkerCrashedError);
+
+/** A pool task that did not finish within its `timeout` (or the pool's `taskTimeout`), in ms from run(). */
+export class TaskTimeoutError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_TASK_TIMEOUT', message);
+  }
+}
+brand(TaskTimeoutError);
+
+/** pool.run() while the pool's queue holds `maxQueue` tasks (pass `{ wait: true }` to wait instead). */
+export class QueueFullError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_QUEUE_FULL', message);
+  }
+}
+brand(QueueFullError);
+
+/** pool.run() after close() or destroy(), or a task destroy() dropped. */
+export class PoolClosedError extends ShmkitError {
+  constructor(message = 'the pool is closed') {
+    super('ERR_SHMKIT_POOL_CLOSED', message);
+  }
+}
+brand(PoolClosedError);
+
+/** A pool worker could not start: its file is missing, failed to load, or kept dying at start. */
+export class WorkerStartError extends ShmkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHMKIT_WORKER_START', message, options);
+  }
+}
+brand(WorkerStartError);
+
+/** A TypeScript worker file on a Node that cannot strip types; the message says what to do. */
+export class TypeScriptUnsupportedError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_TYPESCRIPT_UNSUPPORTED', message);
+  }
+}
+brand(TypeScriptUnsupportedError);
+
+/** pool.run(task, { name }) where the worker module has no function export of that name. */
+export class HandlerNotFoundError extends ShmkitError {
+  constructor(message: string) {
+    super('ERR_SHMKIT_HANDLER_NOT_FOUND', message);
+  }
+}
+brand(HandlerNotFoundError);

@@ -57,3 +57,4 @@ export { Cache, type CacheLimits, type CacheOptions, type CacheStats } from './s
 export type { GetOrSetOptions, GetOrSetOptionsArg } from './store/single-flight.js';
 export { SharedHeap, type HeapStats } from './store/heap.js';
 export type { DirectoryEntry, ObjectKind } from './store/directory.js';
+export { Pool, type MapOptions, type PoolCodec, type PoolConnectOptions, type PoolOptions, type PoolStats, type RunOptions, type TaskContext, type TimeSummary } from './pool/index.js';

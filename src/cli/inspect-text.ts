@@ -8,6 +8,7 @@ import type { InspectReport } from './inspect-report.js';
 import { describeOwner } from './liveness.js';
 import type { CacheReport } from './read-cache.js';
 import type { NamespaceReport, ObjectReport, StructuresReport } from './read-namespace.js';
+import { poolLines, type PoolReport } from './read-pool.js';
 import type { BroadcastReport, RingReport } from './read-ring.js';
 import type { BarrierReport, EventReport, MutexReport, SemaphoreReport } from './read-sync.js';
 
@@ -75,6 +76,8 @@ function objectLines(object: ObjectReport, nameWidth: number): string[] {
       const structures = details as StructuresReport;
       return [title, `    ${structures.structures} record structures shared by the codec (${formatBytes(structures.bytes)})`];
     }
+    case 'pool':
+      return [title, ...poolLines(details as PoolReport)];
   }
 }
 

@@ -24,6 +24,7 @@ import { Journal } from '../store/journal.js';
 import { readNamespaceHeader } from '../store/namespace-format.js';
 import { HashTable, type EntryView } from '../store/table.js';
 import { readCache, type CacheReport } from './read-cache.js';
+import { readPool, type PoolReport } from './read-pool.js';
 import { readBroadcast, readRing, type BroadcastReport, type RingReport } from './read-ring.js';
 import { readBarrier, readEvent, readMutex, readSemaphore, type BarrierReport, type EventReport, type MutexReport, type SemaphoreReport } from './read-sync.js';
 
@@ -33,7 +34,7 @@ export interface StructuresReport {
   bytes: number;
 }
 
-export type ObjectDetails = MutexReport | SemaphoreReport | EventReport | BarrierReport | RingReport | BroadcastReport | CacheReport | StructuresReport;
+export type ObjectDetails = MutexReport | SemaphoreReport | EventReport | BarrierReport | RingReport | BroadcastReport | CacheReport | StructuresReport | PoolReport;
 
 export interface ObjectReport {
   name: string;
@@ -175,6 +176,8 @@ function readObject(buffer: ArrayBuffer, entry: Entry, cache: CacheReport | Erro
       const published = Atomics.load(new Int32Array(buffer, entry.offset + STRUCTURES_PUBLISHED_OFFSET, 1), 0);
       return { structures: published >>> 16, bytes: published & 0xffff };
     }
+    case 'pool':
+      return readPool(buffer, entry.offset);
   }
 }
 

@@ -6,6 +6,7 @@
 import type { InspectReport } from './inspect-report.js';
 import type { CacheReport } from './read-cache.js';
 import type { ObjectDetails } from './read-namespace.js';
+import { poolCounters, type PoolReport } from './read-pool.js';
 import type { BroadcastReport, RingReport } from './read-ring.js';
 import type { BarrierReport, EventReport, MutexReport, SemaphoreReport } from './read-sync.js';
 
@@ -77,6 +78,8 @@ function objectCounters(kind: string, details: ObjectDetails, add: Add): void {
       add('opened', barrier.generation, true);
       return;
     }
+    case 'pool':
+      return poolCounters(details as PoolReport, add);
     case 'cache': {
       const cache = details as CacheReport;
       add('hits', cache.hits, true);

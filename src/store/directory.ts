@@ -9,7 +9,7 @@ import { validateName } from '../validate.js';
 import { RETRY, type StoreCore } from './store-core.js';
 import { HashTable, INCONSISTENT, NOT_FOUND, type EntryView } from './table.js';
 
-export const OBJECT_KINDS = ['mutex', 'semaphore', 'event', 'barrier', 'channel', 'mailbox', 'broadcast', 'cache', 'structures'] as const;
+export const OBJECT_KINDS = ['mutex', 'semaphore', 'event', 'barrier', 'channel', 'mailbox', 'broadcast', 'cache', 'structures', 'pool'] as const;
 /** The namespace's shared record structures (codec): a name users cannot give (it starts with '.'). */
 export const STRUCTURES_OBJECT_NAME = '.structures';
 /**

@@ -31,7 +31,10 @@ export type PausePoint =
   | 'cache.load.publish' // getOrSet: the loader returned, its value not yet stored
   | 'cache.load.park' // getOrSet: a waiter read the done word, before it parks on it
   | 'mutex.acquired' // a lock was just taken, before the caller's critical section
-  | 'broadcast.publish'; // broadcast writer between payload and position
+  | 'broadcast.publish' // broadcast writer between payload and position
+  | 'pool.take.recorded' // pool worker: task recorded as taking, queue head not yet moved (consumer lock held)
+  | 'pool.take.released' // pool worker: queue head moved past the task, not yet recorded as held
+  | 'pool.result.sent'; // pool worker: result in the submitter's channel, task not yet let go
 
 export type PauseHook = (point: PausePoint) => void;
 

@@ -26,6 +26,14 @@ describe('cookbook examples', () => {
     expect(out).toMatch(/^ok: 3 processes, \d+ updates, none lost$/m);
   });
 
+  it.each(['thread', 'process'])('pool (%s): the README quick start runs as a user runs it', { timeout: 300_000 }, async (mode) => {
+    const out = await example('pool.mjs', [mode, uniqueName('pool-example')]);
+    expect(out).toMatch(/^1 \+ 2 = 3$/m);
+    expect(out).toMatch(/^squares: 1 4 9 16 25/m);
+    expect(out).toMatch(/^timed out: true$/m);
+    expect(out).toMatch(new RegExp(`^ok: pool example \\(${mode}\\)$`, 'm'));
+  });
+
   it('cluster cache: every user is loaded exactly once across the workers (single flight)', { timeout: 300_000 }, async () => {
     const out = await example('cluster-cache.mjs', ['3', uniqueName('cluster-cache')]);
     expect(out).toMatch(/^ok: every user was loaded exactly once$/m);

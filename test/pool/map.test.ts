@@ -1,0 +1,64 @@
+// pool.map(): results in input order, at most `concurrency` in flight, sync and async
+// iterables; an error rejects the iteration and stops feeding.
+import { describe, expect, it } from 'vitest';
+import { makePool, within } from './pool-helpers.js';
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+describe('pool.map()', () => {
+  it('gives results in input order from a sync iterable', async () => {
+    const pool = makePool({ maxWorkers: 2 });
+    // Early items slower than later ones: order must still be the input's.
+    const items = Array.from({ length: 200 }, (_, i) => ({ key: `m${i}`, ms: i < 10 ? 20 - i : 0 }));
+    const results = await within(collect(pool.map(items, { name: 'count', concurrency: 16 })), 60_000, 'map');
+    expect(results).toEqual(items.map((item) => item.key));
+  });
+
+  it('takes an async iterable and keeps at most `concurrency` tasks in flight', async () => {
+    const pool = makePool({ maxWorkers: 2 });
+    let pulled = 0;
+    let maxAhead = 0;
+    let yielded = 0;
+    async function* source(): AsyncGenerator<{ a: number; b: number }> {
+      for (let i = 0; i < 100; i++) {
+        pulled++;
+        maxAhead = Math.max(maxAhead, pulled - yielded);
+        yield { a: i, b: i };
+      }
+    }
+    const results: number[] = [];
+    for await (const value of pool.map<number>(source(), { concurrency: 4 })) {
+      yielded++;
+      results.push(value);
+    }
+    expect(results).toEqual(Array.from({ length: 100 }, (_, i) => 2 * i));
+    expect(maxAhead).toBeLessThanOrEqual(5); // 4 in flight + the one being pulled
+  });
+
+  it('an error rejects the iteration and stops feeding', async () => {
+    const pool = makePool({ maxWorkers: 1 });
+    const seen2: unknown[] = [];
+    let pulled2 = 0;
+    function* failingSource(): Generator<unknown> {
+      for (let i = 0; i < 1_000; i++) {
+        pulled2++;
+        yield { message: `boom ${i}` };
+      }
+    }
+    await expect(
+      within(
+        (async () => {
+          for await (const value of pool.map(failingSource(), { concurrency: 3, name: 'fail' })) seen2.push(value);
+        })(),
+        30_000,
+        'failing map',
+      ),
+    ).rejects.toThrow('boom 0');
+    expect(seen2).toEqual([]);
+    expect(pulled2).toBeLessThanOrEqual(4);
+  });
+});
