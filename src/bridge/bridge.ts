@@ -48,7 +48,7 @@ export class Bridge {
   private readonly broadcastImports = new Map<string, BroadcastImport>();
   private readonly caches = new Map<string, TwoTierCache>();
   private readonly topics = new Map<string, (bytes: Buffer) => void>();
-  private readonly blockingConnections: RedisClient[] = [];
+  private readonly extraConnections: RedisClient[] = [];
   private closed = false;
   private subscriberReady = false;
 
@@ -98,9 +98,12 @@ export class Bridge {
       // Commands wait for a reconnect instead of failing after 20 tries: the relays retry on
       // their own, and the cache bounds each call with its timeout.
       maxRetriesPerRequest: null,
-      // A command in flight when the connection drops fails rather than being sent again:
-      // the export decides itself whether to retry (after reading its cursor back).
-      autoResendUnfulfilledCommands: false,
+      // A command in flight when the connection drops is sent again after the reconnect (with
+      // false, ioredis 6 leaves its promise pending forever). Every command the bridge sends
+      // is safe to repeat: the export script checks the cursor it expects, XACK and the cache's
+      // SET + PUBLISH are idempotent, and an XREADGROUP repeated leaves the first read's
+      // entries pending, to be claimed again after claimIdle.
+      autoResendUnfulfilledCommands: true,
       retryStrategy: (times: number) => Math.min(50 * times, 1000),
       lazyConnect: true,
     };
@@ -166,7 +169,7 @@ export class Bridge {
     const channel = this.namespace.channel<unknown>(name, channelOptions(parsed.channel));
     const blocking = this.client.duplicate();
     blocking.on('error', (error: unknown) => this.onError(error, `redis connection of import '${name}'`));
-    this.blockingConnections.push(blocking);
+    this.extraConnections.push(blocking);
     const relay = new ChannelImport(this.client, blocking, channel, {
       stream: this.key('stream', parsed.stream ?? name),
       group: parsed.group,
@@ -218,12 +221,31 @@ export class Bridge {
       throw new InvalidArgValueError(`options.staleness must be a number of ms, at least 20; got ${String(staleness)}`);
     }
     const local = this.namespace.cache<T>(name, limits);
-    const cache = new TwoTierCache<T>(name, local, this.client, `${this.key('cache', name)}:`, this.key('cache', name, 'invalidations'), this.origin, { staleness, timeout });
+    const cache = new TwoTierCache<T>(name, local, await this.cacheConnection(), `${this.key('cache', name)}:`, this.key('cache', name, 'invalidations'), this.origin, { staleness, timeout });
     this.caches.set(name, cache as TwoTierCache);
     await this.listen(cache.topic, (bytes) => cache.onMessage(bytes));
     cache.start();
     cache.resynchronise();
     return cache;
+  }
+
+  private cacheClient: Promise<RedisClient> | undefined;
+
+  /**
+   * The caches' connection: without an offline queue, so a get or set while Redis is
+   * unreachable fails at once (BridgeDisconnectedError) instead of waiting in a queue and
+   * being applied long after its caller gave up.
+   */
+  private cacheConnection(): Promise<RedisClient> {
+    this.cacheClient ??= (async () => {
+      const client = this.client.duplicate({ enableOfflineQueue: false, lazyConnect: true });
+      client.on('error', (error: unknown) => this.onError(error, 'redis connection of the caches'));
+      this.extraConnections.push(client);
+      await client.connect();
+      defineExportCommand(client);
+      return client;
+    })();
+    return this.cacheClient;
   }
 
   /** Counters of every relay and cache, and the connection's state. */
@@ -254,7 +276,7 @@ export class Bridge {
     this.closed = true;
     this.abort.abort();
     for (const cache of this.caches.values()) cache.stop();
-    for (const blocking of this.blockingConnections) blocking.disconnect(); // ends a pending XREADGROUP BLOCK
+    for (const connection of this.extraConnections) connection.disconnect(); // also ends a pending XREADGROUP BLOCK
     const relays = [...this.exports.values(), ...this.imports.values(), ...this.broadcastExports.values()];
     await Promise.all(relays.map((relay) => relay.done));
     this.subscriber.disconnect();

@@ -213,7 +213,15 @@ export class TwoTierCache<T = unknown> {
   private async withTimeout<R>(promise: Promise<R>, what: string): Promise<R> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BridgeDisconnectedError(`Redis did not answer ${what} on cache '${this.name}' within ${this.timeout} ms`, { cause: new TimeoutError('timed out') })), this.timeout);
+      timer = setTimeout(
+        () =>
+          reject(
+            new BridgeDisconnectedError(`Redis did not answer ${what} on cache '${this.name}' within ${this.timeout} ms (if Redis received it, it may still be applied)`, {
+              cause: new TimeoutError('timed out'),
+            }),
+          ),
+        this.timeout,
+      );
     });
     try {
       const result = await Promise.race([promise, timeout]);
