@@ -2,7 +2,7 @@
  * What the bridge tests share: two "hosts" (two namespaces, a bridge each) on one real Redis,
  * and checks over delivered ids.
  */
-import { Namespace } from '../../src/index.js';
+import { Namespace, SendersGoneError } from '../../src/index.js';
 import { Bridge, type IdentifiedMessage } from '../../src/bridge/index.js';
 import { uniqueName } from '../helpers/names.js';
 
@@ -26,20 +26,28 @@ export async function stopHost(host: Host | undefined): Promise<void> {
   host.ns.destroy();
 }
 
-/** Messages { id, value: { i } } received until `count` distinct ids came, within `timeoutMs`. */
+/** Messages { id, value: { i } } received until `count` distinct ids came (counting `soFar`), within `timeoutMs`. */
 export async function receiveDistinct(
   channel: { receive(options: { timeout: number }): Promise<unknown> },
   count: number,
   timeoutMs: number,
+  soFar: { ids: Set<string>; duplicates: number; values: number[] } = { ids: new Set(), duplicates: 0, values: [] },
 ): Promise<{ ids: Set<string>; duplicates: number; values: number[] }> {
-  const ids = new Set<string>();
-  const values: number[] = [];
-  let duplicates = 0;
+  const { ids, values } = soFar;
+  let duplicates = soFar.duplicates;
   const deadline = Date.now() + timeoutMs;
   while (ids.size < count) {
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`received ${ids.size} of ${count} distinct messages within ${timeoutMs} ms`);
-    const message = (await channel.receive({ timeout: left })) as IdentifiedMessage<{ i: number }>;
+    let message: IdentifiedMessage<{ i: number }>;
+    try {
+      message = (await channel.receive({ timeout: left })) as IdentifiedMessage<{ i: number }>;
+    } catch (error) {
+      // The importing bridge (the channel's sender) died: the next one sends again.
+      if (!(error instanceof SendersGoneError)) throw error;
+      await sleep(20);
+      continue;
+    }
     if (ids.has(message.id)) duplicates++;
     else {
       ids.add(message.id);
