@@ -10,7 +10,7 @@ import { Namespace } from '../../src/index.js';
 import { startChild, type Child } from '../helpers/child.js';
 import { uniqueName } from '../helpers/names.js';
 import { REDIS_SERVER, SKIP_REASON, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { eventually, receiveDistinct, testPrefix } from './bridge-helpers.js';
+import { eventually, receiveDistinct, startHost, stopHost, testPrefix, type Host } from './bridge-helpers.js';
 
 interface Stats {
   stats: { exports: Record<string, { exported: number; skipped: number }>; imports: Record<string, { imported: number; redelivered: number }> };
@@ -94,6 +94,69 @@ describe.skipIf(!REDIS_SERVER)(`bridge processes killed mid-batch${SKIP_REASON}`
       inbox.close();
     } finally {
       for (const child of children) child.kill('SIGKILL');
+      nsA.close();
+      nsB.close();
+      Namespace.destroy(hostA);
+      Namespace.destroy(hostB);
+    }
+  });
+
+  it('an importer SIGKILLed for good: another importer of the group takes its pending entries over (XAUTOCLAIM) after claimIdle', async () => {
+    const prefix = testPrefix();
+    const hostA = uniqueName('bridge-host-a');
+    const hostB = uniqueName('bridge-host-b');
+    const nsA = Namespace.open(hostA, { size: 16 << 20 });
+    const nsB = Namespace.open(hostB, { size: 16 << 20 });
+    const children: Child[] = [];
+    let hostC: Host | undefined;
+    try {
+      const count = 5000;
+      const out = nsA.channel<{ i: number }>('jobs');
+      const inboxB = nsB.channel('jobs', { capacity: 8 * 1024 }); // small: B blocks holding a batch
+      for (const config of [
+        { namespace: hostA, exports: ['jobs'], exportOptions: { source: 'host-a/jobs' } },
+        { namespace: hostB, imports: ['jobs'], importOptions: { ids: true, batch: 100, claimIdle: 500, block: 200, consumer: 'host-b/jobs' } },
+      ]) {
+        const child = startChild('bridge-runner.mjs', [JSON.stringify({ redis: redis.url, prefix, ...config })]);
+        children.push(child);
+        expect(await child.message(20_000)).toBe('ready');
+      }
+      for (let i = 0; i < count; i++) await out.send({ i }, { timeout: 30_000 });
+      const importerB = children[1]!;
+      let last = -1;
+      await eventually('B stuck on its full ring', async () => {
+        importerB.process.send('stats');
+        const now = (await importerB.message<Stats>(10_000)).stats.imports['jobs']!.imported;
+        const stuck = now === last && now > 0;
+        last = now;
+        const [pending] = (await redis.client().xpending(`${prefix}:stream:jobs`, 'shmkit')) as [number];
+        return stuck && pending > 0;
+      }, 30_000);
+      importerB.kill('SIGKILL');
+      await importerB.exit();
+      // What B put into its ring before dying is there for host B's readers.
+      const fromB = { ids: new Set<string>(), duplicates: 0, values: [] as number[] };
+      for (let message = inboxB.tryReceive(); message; message = inboxB.tryReceive()) {
+        const { id, value } = message.value as { id: string; value: { i: number } };
+        if (fromB.ids.has(id)) fromB.duplicates++;
+        fromB.ids.add(id);
+        fromB.values.push(value.i);
+      }
+      hostC = await startHost(redis.url, prefix, 'host-c');
+      hostC.bridge.importChannel('jobs', { ids: true, claimIdle: 500, block: 200, consumer: 'host-c/jobs' });
+      const inboxC = hostC.ns.channel('jobs');
+      const all = { ids: new Set(fromB.ids), duplicates: fromB.duplicates, values: [...fromB.values] };
+      await receiveDistinct(inboxC, count, 60_000, all);
+      const claimed = (hostC.bridge.stats().imports['jobs'] as { redelivered: number }).redelivered;
+      console.log(`importer killed for good: ${fromB.ids.size} delivered on host b before, ${claimed} taken over by host c (XAUTOCLAIM), ${all.duplicates} duplicates across hosts, 0 lost`);
+      expect(claimed).toBeGreaterThan(0);
+      expect(all.ids.size).toBe(count);
+      out.close();
+      inboxB.close();
+      inboxC.close();
+    } finally {
+      for (const child of children) child.kill('SIGKILL');
+      await stopHost(hostC);
       nsA.close();
       nsB.close();
       Namespace.destroy(hostA);

@@ -52,6 +52,38 @@ describe.skipIf(!REDIS_SERVER)(`bridge relays${SKIP_REASON}`, () => {
     }
   });
 
+  it('an mpmc channel (a work queue, like a pool queue) exports too, without held reads (stats say so); many workers on the other host share it', async () => {
+    const prefix = testPrefix();
+    let a: Host | undefined;
+    let b: Host | undefined;
+    try {
+      a = await startHost(redis.url, prefix, 'host-a');
+      b = await startHost(redis.url, prefix, 'host-b');
+      const exported = a.bridge.exportChannel('tasks', { channel: { kind: 'mpmc' } });
+      b.bridge.importChannel('tasks', { channel: { kind: 'mpmc' } });
+      const queue = a.ns.channel<number>('tasks');
+      const workers = [b.ns.channel<number>('tasks'), b.ns.channel<number>('tasks')];
+      for (let i = 0; i < 1000; i++) await queue.send(i, { timeout: 10_000 });
+      const got: number[] = [];
+      const deadline = Date.now() + 20_000;
+      await Promise.all(
+        workers.map(async (worker) => {
+          while (got.length < 1000 && Date.now() < deadline) {
+            const taken = await worker.receiveMany(50, { timeout: 100 }).catch(() => []); // short: the other worker may take the last ones
+            got.push(...taken);
+          }
+        }),
+      );
+      expect(got.sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+      expect(exported.stats.heldReads).toBe(false);
+      queue.close();
+      for (const worker of workers) worker.close();
+    } finally {
+      await stopHost(a);
+      await stopHost(b);
+    }
+  });
+
   it('a broadcast published on one host reaches the readers of the other; its own messages do not loop back', async () => {
     const prefix = testPrefix();
     let a: Host | undefined;
