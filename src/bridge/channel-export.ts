@@ -53,7 +53,7 @@ export interface ChannelExportStats {
   retries: number;
   /** The source's cursor: messages exported to the stream under this source, all runs. */
   cursor: number;
-  /** False while Redis is unreachable (the local ring fills; senders wait). */
+  /** False after a failed call, until the next success (while Redis is unreachable, calls wait: see bridge.connected). */
   healthy: boolean;
   /** The last error met, if any (the export retries; it never drops). */
   lastError: string | undefined;
