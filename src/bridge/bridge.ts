@@ -21,7 +21,7 @@ import type { RingKind } from '../channel/ring-kind.js';
 import { BroadcastExport, BroadcastImport } from './broadcast-relay.js';
 import { ChannelExport, defineExportCommand } from './channel-export.js';
 import { ChannelImport } from './channel-import.js';
-import { BridgeClosedError } from './errors.js';
+import { BridgeClosedError, BridgeDisconnectedError } from './errors.js';
 import { loadRedis, type RedisImporter } from './load-redis.js';
 import { TwoTierCache, type TwoTierCacheOptions } from './two-tier-cache.js';
 import { exportOptions, importOptions, parseBridgeOptions, type BridgeOptions, type ChannelExportOptions, type ChannelImportOptions } from './options.js';
@@ -85,8 +85,8 @@ export class Bridge {
 
   /**
    * Connects to Redis and attaches `namespace` (a name, opened or created, or an open
-   * Namespace). BridgeDependencyError when ioredis is not installed. Waits until Redis
-   * answers (or `connectTimeout`, default 10 s: BridgeDisconnectedError... as ioredis reports it).
+   * Namespace). BridgeDependencyError when ioredis is not installed; BridgeDisconnectedError
+   * when Redis cannot be reached at start (later, the relays wait for it instead).
    */
   static async start(options: BridgeOptions & { importRedis?: RedisImporter }): Promise<Bridge> {
     const parsed = parseBridgeOptions(options);
@@ -117,7 +117,7 @@ export class Bridge {
     } catch (error) {
       client.disconnect();
       if (ownsNamespace) namespace.close();
-      throw error;
+      throw new BridgeDisconnectedError(`could not reach Redis at ${describeRedis(parsed.redis)}: ${(error as Error).message}`, { cause: error });
     }
     const subscriber = client.duplicate();
     subscriber.on('error', (error: unknown) => report(error, 'redis subscriber'));
@@ -324,6 +324,12 @@ export class Bridge {
       this.onError(error, 'resubscribing');
     }
   }
+}
+
+/** Where Redis is, for messages: the URL without its password, or host:port. */
+function describeRedis(redis: string | RedisOptions): string {
+  if (typeof redis === 'string') return redis.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return `${redis.host ?? '127.0.0.1'}:${redis.port ?? 6379}`;
 }
 
 function channelOptions(options: { capacity?: number; kind?: RingKind } | undefined): { capacity?: number; kind?: RingKind } {

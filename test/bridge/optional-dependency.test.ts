@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Namespace, ShmkitError } from '../../src/index.js';
-import { Bridge, BridgeDependencyError } from '../../src/bridge/index.js';
+import { Bridge, BridgeDependencyError, BridgeDisconnectedError } from '../../src/bridge/index.js';
 import { uniqueName } from '../helpers/names.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bridge-no-ioredis.mjs');
@@ -22,6 +22,15 @@ describe('ioredis, an optional peer dependency', () => {
     expect((error as BridgeDependencyError).code).toBe('ERR_SHMKIT_BRIDGE_DEPENDENCY');
     expect((error as Error).message).toContain("npm install ioredis");
     expect(Namespace.exists(name)).toBe(false); // refused before anything was made
+  });
+
+  it('a Redis that cannot be reached at start is BridgeDisconnectedError naming where (no password)', async () => {
+    const name = uniqueName('bridge-noredis');
+    const error = await Bridge.start({ redis: 'redis://user:secret@127.0.0.1:1', namespace: name }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BridgeDisconnectedError);
+    expect((error as Error).message).toContain('redis://user:***@127.0.0.1:1');
+    expect((error as Error).message).not.toContain('secret');
+    Namespace.destroy(name);
   });
 
   it('with ioredis unresolvable (loader hook), the core and shmkit/bridge still load; only starting a bridge fails, typed', () => {
