@@ -154,15 +154,21 @@ export class TwoTierCache<T = unknown> {
    * (then kept in the local tier). undefined when Redis has no such key. BridgeDisconnectedError
    * when Redis does not answer within `timeout`: never a value that may be stale.
    */
-  async get(key: string): Promise<T | undefined> {
-    if (this.closed) throw new BridgeClosedError(`two-tier cache '${this.name}'`);
+  get(key: string): Promise<T | undefined> {
+    // Not an async function: a hit costs one resolved promise, nothing more.
+    if (this.closed) return Promise.reject(new BridgeClosedError(`two-tier cache '${this.name}'`));
     if (performance.now() < this.trustedUntil) {
       const value = this.local.get(key);
       if (value !== undefined) {
         this.counters.localHits++;
-        return value;
+        return Promise.resolve(value);
       }
     }
+    return this.load(key);
+  }
+
+  /** A miss (or an untrusted tier): read Redis, and keep the value if nothing invalidated it meanwhile. */
+  private async load(key: string): Promise<T | undefined> {
     const generation = this.generation;
     this.counters.redisReads++;
     const [[, raw], [, ttl]] = (await this.withTimeout(
