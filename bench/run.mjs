@@ -11,7 +11,7 @@ import { skippedRow } from './lib/rows.mjs';
 import { formatTable } from './lib/table.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['channel-throughput', 'under-load', 'channel-paths', 'codec', 'channel-more', 'sync-roundtrip', 'mutex', 'store', 'pool'];
+const SCENARIOS = ['channel-throughput', 'under-load', 'channel-paths', 'codec', 'channel-more', 'sync-roundtrip', 'mutex', 'store', 'pool', 'bridge'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.SHMKIT_BENCH_QUICK === '1';

@@ -507,7 +507,8 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     const size = view.getUint32(4, true);
     this.ring.release();
     const copy = new Uint8Array(large.view(offset, size));
-    large.free(offset);
+    if (this.heldFrees) this.heldFrees.push(offset); // freed once the read is committed (holdReads)
+    else large.free(offset);
     return copy;
   }
 
@@ -757,6 +758,48 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     if (ring.tryRead() < 0) return true;
     ring.abandonRead(); // a record published just before the end: the next read takes it (MPMC: the lock goes back)
     return false;
+  }
+
+  // ---------------------------------------------------------------- held reads (relays)
+
+  private heldFrees: number[] | undefined;
+
+  /**
+   * For relays (the Redis bridge): from now on what this handle reads (receive, read, poll...)
+   * is consumed only here until commitReads(). If this handle closes, or its process dies,
+   * before committing, the next reader gets those messages again: a relay commits only once
+   * it has passed them on, so a crash loses nothing. Producers wait for the space until the
+   * commit. Returns false for kind 'mpmc', whose reads are published at once (the other
+   * consumers read the shared head); `holdReads(false)` commits and stops holding.
+   */
+  holdReads(on = true): boolean {
+    const held = this.open().holdReads(on);
+    if (held && on) this.heldFrees ??= [];
+    if (!on) this.commitHeldFrees();
+    if (!on) this.heldFrees = undefined;
+    return held;
+  }
+
+  /** Consumes for good what was read since holdReads() or the last commitReads(). */
+  commitReads(): void {
+    this.open().commitReads();
+    this.commitHeldFrees();
+  }
+
+  private commitHeldFrees(): void {
+    const frees = this.heldFrees;
+    if (!frees || frees.length === 0) return;
+    // After the head went out: a crash in between leaks these blocks, never hands a freed one out.
+    for (const offset of frees) this.large!.free(offset);
+    frees.length = 0;
+  }
+
+  /**
+   * Where the message last read starts in the ring (uint32 bytes since the ring began,
+   * wrapping): a stable identity for a held message, the same when it is read again.
+   */
+  get readPosition(): number {
+    return this.ring.readPosition;
   }
 
   // ---------------------------------------------------------------- zero-copy reads

@@ -91,6 +91,13 @@ export class MpmcQueue extends MpscRing {
     this.stopSending();
   }
 
+  /** Every read is published under the consumer lock, for the other consumers: no holding. */
+  override holdReads(_on: boolean): boolean {
+    return false;
+  }
+
+  override commitReads(): void {}
+
   override abandonRead(): void {
     this.readSize = 0;
     if (!this.holding) return;

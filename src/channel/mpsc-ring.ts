@@ -247,6 +247,7 @@ export class MpscRing extends RingBase {
       this.readOffset = at + 8;
       this.readType = type;
       this.readSize = recordLength(length);
+      this.readPosition = this.head >>> 0;
       return length;
     }
   }
@@ -268,7 +269,24 @@ export class MpscRing extends RingBase {
   }
 
   /** Publishes head, zeroes what was consumed, then publishes free head (see class comment). */
+  override holdReads(on: boolean): boolean {
+    if (!on && this.readsHeld) this.commitReads();
+    this.readsHeld = on;
+    return true;
+  }
+
+  override commitReads(): void {
+    if (!this.readsHeld || !this.consuming) return;
+    this.readsHeld = false;
+    try {
+      this.publish();
+    } finally {
+      this.readsHeld = true;
+    }
+  }
+
   protected publish(): void {
+    if (this.readsHeld) return; // held reads go out at commitReads; a close or death leaves them to the next reader
     const head = this.head;
     const from = this.publishedHead;
     if (head === from) return;

@@ -355,6 +355,25 @@ export abstract class RingBase {
 
   protected holdingConsumed = false;
 
+  /**
+   * Held reads (Channel.holdReads): what this handle reads is consumed only here until
+   * commitReads() publishes it; a handle that closes or dies first leaves it to the next
+   * reader. For relays that must not lose a message taken but not yet passed on (the Redis
+   * bridge). False where a ring cannot hold (MPMC publishes every read under its lock).
+   */
+  holdReads(_on: boolean): boolean {
+    return false;
+  }
+
+  /** Publishes the reads held since the last commit (no-op when not holding). */
+  commitReads(): void {}
+
+  /** While reads are held: publish() is suppressed (see holdReads). */
+  protected readsHeld = false;
+
+  /** Ring position (uint32, in bytes since the ring began) where the record last read starts. */
+  readPosition = 0;
+
   /** Publishes what this handle consumed so far and stops holding (see holdConsumed). */
   flushConsumed(): void {
     this.holdingConsumed = false;

@@ -209,6 +209,7 @@ export class SpscRing extends RingBase {
       this.readOffset = at + 8;
       this.readType = type;
       this.readSize = recordLength(length);
+      this.readPosition = head >>> 0;
       return length;
     }
   }
@@ -229,7 +230,24 @@ export class SpscRing extends RingBase {
     }
   }
 
+  override holdReads(on: boolean): boolean {
+    if (!on && this.readsHeld) this.commitReads();
+    this.readsHeld = on;
+    return true;
+  }
+
+  override commitReads(): void {
+    if (!this.readsHeld || !this.consuming) return;
+    this.readsHeld = false;
+    try {
+      this.publish();
+    } finally {
+      this.readsHeld = true;
+    }
+  }
+
   private publish(): void {
+    if (this.readsHeld) return; // held reads go out at commitReads; a close or death leaves them to the next reader
     if (this.head === this.publishedHead) return;
     this.consumerSlot.check();
     this.publishedHead = this.head;

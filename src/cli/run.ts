@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { ShmkitError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, HELP, type Command, type Io } from './command.js';
+import { bridgeCommand } from './bridge.js';
 import { gcCommand } from './gc.js';
 import { inspectCommand } from './inspect.js';
 import { lsCommand } from './ls.js';
@@ -15,7 +16,7 @@ import { asUsageError, UsageError } from './usage.js';
 import { watchCommand } from './watch.js';
 
 /** Every command, in the order the help lists them. */
-export const COMMANDS: ReadonlyArray<Command<unknown>> = [lsCommand, inspectCommand, watchCommand, rmCommand, gcCommand];
+export const COMMANDS: ReadonlyArray<Command<unknown>> = [lsCommand, inspectCommand, watchCommand, rmCommand, gcCommand, bridgeCommand];
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

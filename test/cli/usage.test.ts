@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { shmkit } from './run-cli.js';
 
-const COMMANDS = ['ls', 'inspect', 'watch', 'rm', 'gc'];
+const COMMANDS = ['ls', 'inspect', 'watch', 'rm', 'gc', 'bridge'];
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
@@ -24,7 +24,7 @@ function namedCommands(text: string): string[] {
 
 describe('shmkit usage', () => {
   it.each([
-    [['bogus'], /^shmkit: unknown command 'bogus' \(commands: ls, inspect, watch, rm, gc; see 'shmkit --help'\)\n$/],
+    [['bogus'], /^shmkit: unknown command 'bogus' \(commands: ls, inspect, watch, rm, gc, bridge; see 'shmkit --help'\)\n$/],
     [['ls', '--bogus'], /^shmkit: unknown option '--bogus' \(see 'shmkit ls --help'\)\n$/],
     [['ls', 'extra'], /^shmkit: unexpected argument 'extra'/],
     [['ls', '--pid', 'abc'], /^shmkit: --pid must be an integer/],
