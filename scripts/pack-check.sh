@@ -49,4 +49,19 @@ if [ "$actual" != "$expected" ]; then
   echo "pack-check: shmkit --version printed '$actual', expected '$expected'" >&2
   exit 1
 fi
+# The bridge is a subpath export whose peer (ioredis) this project did not install: the
+# core and shmkit/bridge must load, and only starting a bridge fails, with the typed error.
+echo "== import shmkit and shmkit/bridge without ioredis"
+(cd "$app" && node --input-type=module -e '
+  const core = await import("shmkit");
+  if (typeof core.Pool !== "function" || typeof core.Namespace !== "function") throw new Error("shmkit exports no Pool/Namespace");
+  const { startBridge } = await import("shmkit/bridge");
+  try {
+    await startBridge({ redis: "redis://127.0.0.1:1", namespace: "pack-check-unused" });
+    throw new Error("startBridge without ioredis did not fail");
+  } catch (error) {
+    if (error.code !== "ERR_SHMKIT_BRIDGE_DEPENDENCY") throw error;
+    console.log(`startBridge without ioredis: ${error.code}`);
+  }
+')
 echo "== pack-check passed (shmkit $actual)"
