@@ -20,13 +20,25 @@ function noun(what: string): string {
   return what.toLowerCase();
 }
 
+/**
+ * When the name is left over from processes that died (a crash, a SIGKILL), what to do about
+ * it: opening it would hand the user a dead run's ring. Undefined when it is in use or cannot
+ * be told (only asked on the error path).
+ */
+function staleHint(name: string, what: string): string | undefined {
+  const info = Section.list().find((section) => section.name === name);
+  if (info === undefined || !info.stale) return undefined;
+  const dead = info.deadPids.length > 0 ? ` (process${info.deadPids.length > 1 ? 'es' : ''} ${info.deadPids.join(', ')} died)` : '';
+  return `it is stale${dead}: remove it with ${what}.unlink('${name}') or \`npx shmkit gc\`, or reuse it with ${what}.open`;
+}
+
 export const sectionProvider: SectionProvider = {
   create(name: string, request: OwnSectionRequest, what: string): OwnSection {
     try {
       return Section.create(name, request);
     } catch (error) {
       if (!(error instanceof SectionExistsError)) throw error;
-      throw new SectionExistsError(name, `${noun(what)} '${name}' already exists; open it with ${what}.open, or use ${what}.openOrCreate`);
+      throw new SectionExistsError(name, `${noun(what)} '${name}' already exists; ${staleHint(name, what) ?? `open it with ${what}.open, or use ${what}.openOrCreate`}`);
     }
   },
 

@@ -18,6 +18,20 @@ describe('standalone objects', () => {
     expect(channel.created).toBe(true);
   });
 
+  it("a name left by a process that died says so, and how to remove it; a live creator's does not", async () => {
+    const name = uniqueName('stale-create');
+    const child = startChild('create-channel-and-idle.mjs', [name]);
+    expect(await child.message(10_000)).toBe('created');
+    expect(() => Channel.create(name)).toThrow(/already exists; open it with Channel\.open/);
+    child.kill('SIGKILL');
+    await child.exit(10_000);
+    expect(() => Channel.create(name)).toThrow(SectionExistsError);
+    expect(() => Channel.create(name)).toThrow(new RegExp(`already exists; it is stale \\(process ${child.process.pid} died\\): remove it with Channel\\.unlink\\('${name}'\\) or \`npx shmkit gc\``));
+    expect(Channel.unlink(name)).toBe(true);
+    using fresh = Channel.create(name);
+    expect(fresh.created).toBe(true);
+  });
+
   it('openOrCreate: the first call creates, the others open; other options than the existing ones are refused', () => {
     const name = uniqueName('open-or-create');
     using first = Channel.openOrCreate<number>(name, { kind: 'spsc', capacity: 4096 });
