@@ -38,9 +38,10 @@ import { validateBoolean, validateInteger, validateKnownKeys, validateName, vali
 import { verifyNamespace } from './store/verify.js';
 import { Variables } from './store/variables.js';
 import { LoadMarkers } from './store/load-markers.js';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
+import { namespaceSizes } from './store/namespace-sizes.js';
 
-export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
+export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
 import { vars } from './store/vars.js';
 
 /**
@@ -92,7 +93,12 @@ export class Namespace {
           'split the group, or give the namespace a larger size (the journal grows with it)',
       );
     });
-    const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength, journal);
+    // The heap grows into the section's reserve (committing first) when the section has one.
+    const growth = {
+      committed: () => section.committed,
+      ...(section.committed < section.size ? { commit: (byteEnd: number) => void section.commit(byteEnd) } : {}),
+    };
+    const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength, journal, growth);
     const mutex = new Mutex(buffer, NS_LOCK_OFFSET, section.waiter);
     // The codec's record structures live in a directory object made below; the store core
     // needs its codec first, so it gets a store that forwards once the region is there.
@@ -134,7 +140,7 @@ export class Namespace {
     const parsed = validateObject<NamespaceOptions>(options, 'options');
     validateKnownKeys(parsed, OPTION_KEYS, 'options');
     validateName(name, 'namespace name');
-    const size = parsed.size === undefined ? DEFAULT_NAMESPACE_SIZE : validateInteger(parsed.size, 'options.size', 64 * 1024, 2 ** 31 - 1);
+    const { size, maxSize } = namespaceSizes(parsed.size, parsed.maxSize, Section.growable);
     const create = parsed.create === undefined ? true : validateBoolean(parsed.create, 'options.create');
     const reuse = parsed.reuse === undefined ? false : validateBoolean(parsed.reuse, 'options.reuse');
     const autolock = parsed.autolock === undefined ? true : validateBoolean(parsed.autolock, 'options.autolock');
@@ -149,6 +155,7 @@ export class Namespace {
     } else {
       section = Section.openOrCreate(name, {
         size,
+        reserve: maxSize,
         kind: 'namespace',
         ...location,
         ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
@@ -493,6 +500,7 @@ export class Namespace {
       return {
         name: this.name,
         size: this.section.size,
+        committed: this.section.committed,
         file: this.section.file,
         heap: core.heap.stats(),
         objects: this.objects().map(({ name, kind, length }) => ({ name, kind, bytes: length })),
@@ -595,8 +603,10 @@ type Closable = { close(): void };
 export interface NamespaceInspection {
   /** The namespace's name. */
   name: string;
-  /** Bytes of its section. */
+  /** Bytes of its section's user area: the most it may grow to. */
   size: number;
+  /** Bytes of it committed (backed by memory) now: grows as the namespace fills. */
+  committed: number;
   /** The backing file of a file-backed namespace; undefined for one in shared memory. */
   file: string | undefined;
   /** The heap that holds its variables and objects. */

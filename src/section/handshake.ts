@@ -73,6 +73,13 @@ export function awaitReady(platform: Platform, object: SharedObject, request: Ha
         if (header.initState === INIT_READY || (header.magic !== 0 && !hasMagic(header))) {
           // READY, or somebody else's bytes: checkHeader tells which, and why not.
           const info = checkHeader(header, size, request.label);
+          if (mapping.length !== info.totalSize) {
+            // Map the whole reserve once: a growable section grows under it, never remapped.
+            platform.unmap(mapping);
+            mapping = undefined;
+            mapping = platform.map(object, info.totalSize);
+            header = new HeaderView(mapping.buffer);
+          }
           return { mapping, header, info };
         }
       }

@@ -26,8 +26,17 @@ export interface SectionCreateOptions {
   mode?: number;
   /** @internal What the user area holds (set by Namespace, Channel, ...). */
   kind?: LayoutKind;
-  /** @internal Lays out the user area while openers still wait for READY. */
-  initialize?: (buffer: ArrayBuffer) => void;
+  /**
+   * @internal Bytes of user area to reserve (>= size): a growable section (a namespace)
+   * commits `size` at create and grows up to this with commit(). Where the OS cannot grow a
+   * shared object (no Platform.growObject) the whole reserve is committed at create.
+   */
+  reserve?: number;
+  /**
+   * @internal Lays out the user area while openers still wait for READY; only the first
+   * `committed` bytes of `buffer` may be touched.
+   */
+  initialize?: (buffer: ArrayBuffer, committed: number) => void;
 }
 
 /** Options of Section.open. */
@@ -64,7 +73,8 @@ export interface ParsedCreate {
   file: string | undefined;
   mode: number;
   kind: LayoutKind;
-  initialize: ((buffer: ArrayBuffer) => void) | undefined;
+  reserve: number;
+  initialize: ((buffer: ArrayBuffer, committed: number) => void) | undefined;
   timeout: number;
 }
 
@@ -75,7 +85,7 @@ export interface ParsedOpen {
   timeout: number;
 }
 
-const CREATE_KEYS = ['size', 'file', 'mode', 'kind', 'initialize', 'timeout'] as const;
+const CREATE_KEYS = ['size', 'file', 'mode', 'kind', 'reserve', 'initialize', 'timeout'] as const;
 const OPEN_KEYS = ['file', 'readonly', 'timeout'] as const;
 
 function parseFile(value: unknown): string | undefined {
@@ -95,6 +105,7 @@ export function parseCreate(name: unknown, raw: unknown, allowTimeout: boolean):
   }
   const kind = options.kind ?? 'raw';
   if (!LAYOUT_KINDS.includes(kind)) throw new InvalidArgValueError(`options.kind ${String(kind)} is not a layout kind`);
+  const reserve = options.reserve === undefined ? size : validateInteger(options.reserve, 'options.reserve', size, MAX_USER_SIZE);
   if (options.initialize !== undefined && typeof options.initialize !== 'function') {
     throw new InvalidArgValueError('options.initialize must be a function');
   }
@@ -104,6 +115,7 @@ export function parseCreate(name: unknown, raw: unknown, allowTimeout: boolean):
     file: parseFile(options.file),
     mode,
     kind,
+    reserve,
     initialize: options.initialize,
     timeout: validateTimeout(options.timeout, 'options.timeout', DEFAULT_OPEN_TIMEOUT_MS),
   };
