@@ -93,11 +93,9 @@ export class Namespace {
           'split the group, or give the namespace a larger size (the journal grows with it)',
       );
     });
-    // The heap grows into the section's reserve (committing first) when the section has one.
-    const growth = {
-      committed: () => section.committed,
-      ...(section.committed < section.size ? { commit: (byteEnd: number) => void section.commit(byteEnd) } : {}),
-    };
+    // The heap grows into the section's reserve (committing first): in a fixed-size namespace
+    // the reserve is all committed and its heap already spans it, so it never asks.
+    const growth = { committed: () => section.committed, commit: (byteEnd: number) => void section.commit(byteEnd) };
     const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength, journal, growth);
     const mutex = new Mutex(buffer, NS_LOCK_OFFSET, section.waiter);
     // The codec's record structures live in a directory object made below; the store core

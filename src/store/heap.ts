@@ -224,16 +224,25 @@ export class SharedHeap {
     }
     this.end = 0;
     this.lists = new FreeLists(words, 0, (message) => this.corrupt(message), (index, value) => this.put(index, value));
-    this.refresh();
     if (words[PROLOGUE] !== BLOCK_ALLOCATED) this.corrupt('the prologue word was overwritten');
+    if (growth === undefined) {
+      // A heap that cannot grow spans its capacity: check it all now.
+      if (words[LENGTH] !== byteLength) {
+        this.corrupt(`the header says the heap has ${words[LENGTH]} bytes, but it was opened with byteLength ${byteLength}`);
+      }
+      this.refresh();
+    }
+    // A growable heap's length is read and checked whole at each call, under the caller's
+    // lock: without it, another process may be growing the heap right now (and zeroing the
+    // old epilogue as it merges). Here only what one word can tell: its range.
+    else this.checkLength(words[LENGTH]!);
     // The counters are not checked here: another process may be half-way through an
     // operation (under the lock we do not hold); verify() checks them under the lock.
   }
 
   /** Bytes of the block area now: stats().size, used + free. Grows with the heap. */
   get size(): number {
-    this.refresh();
-    return this.end - HEAP_FIRST_BLOCK_OFFSET;
+    return this.words[LENGTH]! - HEAP_OVERHEAD; // one word: safe without the lock, unchecked
   }
 
   /**
@@ -243,6 +252,14 @@ export class SharedHeap {
   private refresh(): void {
     const length = this.words[LENGTH]!;
     if (length === this.end + HEAP_EPILOGUE_LENGTH) return;
+    this.checkLength(length);
+    this.end = length - HEAP_EPILOGUE_LENGTH;
+    this.lists.end = this.end;
+    if (this.words[this.end >> 2] !== BLOCK_ALLOCATED) this.corrupt('the epilogue word was overwritten');
+  }
+
+  /** A length the header may hold: aligned, within the capacity and the memory committed. */
+  private checkLength(length: number): void {
     if (length < MIN_HEAP_LENGTH || length > this.byteLength || length % HEAP_ALIGNMENT !== 0) {
       this.corrupt(`the header says the heap has ${length} bytes, but it may span at most ${this.byteLength}`);
     }
@@ -250,9 +267,6 @@ export class SharedHeap {
     if (committed !== undefined && this.byteOffset + length > committed) {
       this.corrupt(`the header says the heap has ${length} bytes, past the ${committed - this.byteOffset} committed under it`);
     }
-    this.end = length - HEAP_EPILOGUE_LENGTH;
-    this.lists.end = this.end;
-    if (this.words[this.end >> 2] !== BLOCK_ALLOCATED) this.corrupt('the epilogue word was overwritten');
   }
 
   /**

@@ -184,7 +184,7 @@ export function initializeNamespace(buffer: ArrayBuffer, committed: number = buf
   all[NS_HEAP_LENGTH_OFFSET >> 2] = heapLength;
   SharedHeap.initialize(buffer, heapOffset, initialLength, heapLength);
   const journal = new Journal(buffer, NS_JOURNAL_START, capacity, () => undefined);
-  const heap = new SharedHeap(buffer, heapOffset, heapLength);
+  const heap = new SharedHeap(buffer, heapOffset, heapLength, undefined, { committed: () => committed });
   new HashTable(buffer, NS_VARIABLES_TABLE_OFFSET, heap, journal).create();
   new HashTable(buffer, NS_DIRECTORY_TABLE_OFFSET, heap, journal).create();
   Atomics.store(all, NS_MAGIC_OFFSET >> 2, NAMESPACE_MAGIC); // SYNC POINT: laid out

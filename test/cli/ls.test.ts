@@ -93,7 +93,7 @@ describe('shmkit ls', () => {
     expect(line.split(/\s+/).slice(1)).toEqual(['raw', '4', 'KiB', '20', 'KiB', String(process.pid), 'live', ...rawRow.attached.map((a) => String(a.pid))]);
     expect(raw.endsWith(line.split(/\s+/)[0]!.split('…').at(-1)!)).toBe(true);
     const grown = (await shmkit(['ls', '--prefix', growName])).stdout.split('\n')[1]!;
-    expect(grown.split(/\s+/).slice(1, 6)).toEqual(['namespace', '64', 'MiB', String(growRow.committed / 1024), 'KiB']);
+    expect(grown.split(/\s+/).slice(1, 6)).toEqual(['namespace', '64', 'MiB', String(growRow.committed! / 1024), 'KiB']);
   });
 
   it('cuts a long name in the middle with an ellipsis to fit 80 columns', async () => {
