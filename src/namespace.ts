@@ -9,7 +9,7 @@ import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/cha
 import { resolveCodec, type CodecOption, type StructureStore } from './codec/index.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
-import { InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
+import { CorruptHeapError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
 import { BARRIER_MAX_PARTIES } from './layout/sync.js';
 import {
@@ -128,7 +128,13 @@ export class Namespace {
           core.bytes.set(bytes, offset);
           return offset;
         }),
-      view: (offset, length) => core.bytes.subarray(offset, offset + length),
+      view: (offset, length) => {
+        // A handle read from a ring: never follow it past the committed memory (SIGBUS).
+        if (!(offset >= 0 && offset + length <= heap.readableEnd())) {
+          throw new CorruptHeapError(`a large message's handle (offset ${offset}, ${length} bytes) points outside the namespace's heap`);
+        }
+        return core.bytes.subarray(offset, offset + length);
+      },
       free: (offset) => core.write(() => core.freeLater(offset)),
     };
   }

@@ -151,8 +151,11 @@ export function hasMagic(view: HeaderView): boolean {
 /**
  * Throws IncompatibleSectionError unless the header is a READY shmkit header this build can
  * use on an object of `objectSize` bytes. `label` names the section in messages.
+ * `restat`, if given, stats the object again: a size read before the header may predate a
+ * growth the header already shows (the object grows first, the header second, so a size
+ * read after the header is never smaller than the committed size it shows).
  */
-export function checkHeader(view: HeaderView, objectSize: number, label: string): HeaderInfo {
+export function checkHeader(view: HeaderView, objectSize: number, label: string, restat?: () => number): HeaderInfo {
   const { u32 } = view;
   const magic = view.magic;
   if (magic === SECTION_MAGIC_SWAPPED || u32[BYTE_ORDER_OFFSET / 4] === BYTE_ORDER_MARK_SWAPPED) {
@@ -185,6 +188,7 @@ export function checkHeader(view: HeaderView, objectSize: number, label: string)
     throw new IncompatibleSectionError(`${label} has a corrupted header (sizes do not add up)`);
   }
   // The committed prefix must be backed: touching a byte past the object's end is SIGBUS.
+  if (objectSize < info.committedSize && restat !== undefined) objectSize = restat();
   if (objectSize < info.committedSize) {
     throw new IncompatibleSectionError(
       `${label} is truncated: its header says ${info.committedSize} bytes but it holds ${objectSize} (its committed part must all be there)`,

@@ -96,7 +96,7 @@ export function describeSection(os: Platform, name: string, file?: string): Sect
         return base;
       }
       try {
-        Object.assign(base, pick(checkHeader(header, totalSize, `section '${name}'`)));
+        Object.assign(base, pick(checkHeader(header, totalSize, `section '${name}'`, () => (base.totalSize = os.statObject(object).size))));
       } catch (error) {
         base.error = (error as Error).message;
         return base;

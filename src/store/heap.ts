@@ -246,6 +246,15 @@ export class SharedHeap {
   }
 
   /**
+   * The end (a buffer offset) of the memory under the heap that may be read now: readers
+   * without the lock bound every offset they follow by it, so a torn read never reaches the
+   * reserve past the committed memory (SIGBUS). It only grows; safe without the lock.
+   */
+  readableEnd(): number {
+    return this.growth === undefined ? this.byteOffset + this.byteLength : Math.min(this.buffer.byteLength, this.growth.committed());
+  }
+
+  /**
    * Re-reads the length (another process may have grown the heap, or a rollback shrunk it
    * back): the first thing every call does, under the caller's lock.
    */
