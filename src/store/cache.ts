@@ -20,7 +20,7 @@
  * its markers live in the namespace's loads table, not here, so eviction, expiry and the
  * counters never see them.
  */
-import { DeadlockError, MessageTooLargeError, NamespaceFullError } from '../errors.js';
+import { DeadlockError, MessageTooLargeError, NamespaceFullError, NoSpaceError } from '../errors.js';
 import { ENTRY_HEADER_LENGTH, TABLE_HEADER_LENGTH } from '../layout/namespace.js';
 import { validateInteger, validateKnownKeys, validateObject, validateTimeout } from '../validate.js';
 import { encodeValue } from '../codec/index.js';
@@ -258,8 +258,9 @@ export class Cache<T = unknown> {
       put();
     } catch (error) {
       // Expired entries give their room before a set is refused (in a write of their own:
-      // blocks freed in a write are reused only after it).
-      if (!(error instanceof NamespaceFullError) || this.purgeExpired(release !== undefined) === 0) throw error;
+      // blocks freed in a write are reused only after it), also when the namespace could not
+      // grow for want of memory (NoSpaceError: /dev/shm is full).
+      if (!(error instanceof NamespaceFullError || error instanceof NoSpaceError) || this.purgeExpired(release !== undefined) === 0) throw error;
       put();
     }
   }
