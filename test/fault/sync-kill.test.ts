@@ -4,14 +4,14 @@ import { startChild } from '../helpers/child.js';
 import { uniqueName } from '../helpers/names.js';
 
 describe('sync primitives and dead processes', () => {
-  it('SIGKILL the holder of a Mutex, 100 trials: a waiter gets the lock and sees it was recovered', async () => {
+  it('SIGKILL the holder of a Mutex, 40 trials: a waiter gets the lock and sees it was recovered', async () => {
     const name = uniqueName('robust');
     using section = Section.create(name, { size: 4096 });
     let repairs = 0;
     const mutex = new Mutex(section.buffer, 0, section.waiter, { onRecover: () => repairs++ });
     const half = new Int32Array(section.buffer, 64, 1);
     const waits: number[] = [];
-    for (let trial = 0; trial < 100; trial++) {
+    for (let trial = 0; trial < 40; trial++) {
       const child = startChild('mutex-holder.mjs', [name]);
       await child.message(20_000);
       expect(mutex.isLocked).toBe(true);
@@ -26,11 +26,11 @@ describe('sync primitives and dead processes', () => {
       half[0] = 0;
       mutex.unlock();
     }
-    expect(repairs).toBe(100);
-    expect(mutex.recoveries).toBe(100);
+    expect(repairs).toBe(40);
+    expect(mutex.recoveries).toBe(40);
     waits.sort((a, b) => a - b);
-    expect(waits[99]).toBeLessThan(5000);
-  }, 300_000); // 100 process starts: a minute on a busy machine
+    expect(waits[39]).toBeLessThan(5000);
+  }, 300_000); // 40 process starts: 100 took over 300 s with several suites on 2 cores
 
   it('a party that dies breaks the barrier for every waiter', async () => {
     const name = uniqueName('party');
