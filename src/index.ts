@@ -52,7 +52,7 @@ export {
   type RingKind,
 } from './channel/index.js';
 export { msgpackCodec, msgpackJavascriptCodec, rawCodec, type Codec, type CodecOption, type MsgpackCodecOptions, type Structure, type StructureStore } from './codec/index.js';
-export { Namespace, DEFAULT_NAMESPACE_SIZE, type NamespaceInspection, type NamespaceOptions } from './namespace.js';
+export { Namespace, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, type NamespaceInspection, type NamespaceOptions } from './namespace.js';
 export { Cache, type CacheLimits, type CacheOptions, type CacheStats } from './store/cache.js';
 export type { GetOrSetOptions, GetOrSetOptionsArg } from './store/single-flight.js';
 export { SharedHeap, type HeapStats } from './store/heap.js';

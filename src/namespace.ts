@@ -9,7 +9,7 @@ import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/cha
 import { resolveCodec, type CodecOption, type StructureStore } from './codec/index.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
-import { InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
+import { CorruptHeapError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
 import { BARRIER_MAX_PARTIES } from './layout/sync.js';
 import {
@@ -38,9 +38,10 @@ import { validateBoolean, validateInteger, validateKnownKeys, validateName, vali
 import { verifyNamespace } from './store/verify.js';
 import { Variables } from './store/variables.js';
 import { LoadMarkers } from './store/load-markers.js';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
+import { namespaceSizes } from './store/namespace-sizes.js';
 
-export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
+export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
 import { vars } from './store/vars.js';
 
 /**
@@ -92,7 +93,10 @@ export class Namespace {
           'split the group, or give the namespace a larger size (the journal grows with it)',
       );
     });
-    const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength, journal);
+    // The heap grows into the section's reserve (committing first): in a fixed-size namespace
+    // the reserve is all committed and its heap already spans it, so it never asks.
+    const growth = { committed: () => section.committed, commit: (byteEnd: number) => void section.commit(byteEnd) };
+    const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength, journal, growth);
     const mutex = new Mutex(buffer, NS_LOCK_OFFSET, section.waiter);
     // The codec's record structures live in a directory object made below; the store core
     // needs its codec first, so it gets a store that forwards once the region is there.
@@ -124,7 +128,13 @@ export class Namespace {
           core.bytes.set(bytes, offset);
           return offset;
         }),
-      view: (offset, length) => core.bytes.subarray(offset, offset + length),
+      view: (offset, length) => {
+        // A handle read from a ring: never follow it past the committed memory (SIGBUS).
+        if (!(offset >= 0 && offset + length <= heap.readableEnd())) {
+          throw new CorruptHeapError(`a large message's handle (offset ${offset}, ${length} bytes) points outside the namespace's heap`);
+        }
+        return core.bytes.subarray(offset, offset + length);
+      },
       free: (offset) => core.write(() => core.freeLater(offset)),
     };
   }
@@ -134,7 +144,7 @@ export class Namespace {
     const parsed = validateObject<NamespaceOptions>(options, 'options');
     validateKnownKeys(parsed, OPTION_KEYS, 'options');
     validateName(name, 'namespace name');
-    const size = parsed.size === undefined ? DEFAULT_NAMESPACE_SIZE : validateInteger(parsed.size, 'options.size', 64 * 1024, 2 ** 31 - 1);
+    const { size, maxSize } = namespaceSizes(parsed.size, parsed.maxSize, Section.growable);
     const create = parsed.create === undefined ? true : validateBoolean(parsed.create, 'options.create');
     const reuse = parsed.reuse === undefined ? false : validateBoolean(parsed.reuse, 'options.reuse');
     const autolock = parsed.autolock === undefined ? true : validateBoolean(parsed.autolock, 'options.autolock');
@@ -149,6 +159,7 @@ export class Namespace {
     } else {
       section = Section.openOrCreate(name, {
         size,
+        reserve: maxSize,
         kind: 'namespace',
         ...location,
         ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
@@ -493,6 +504,7 @@ export class Namespace {
       return {
         name: this.name,
         size: this.section.size,
+        committed: this.section.committed,
         file: this.section.file,
         heap: core.heap.stats(),
         objects: this.objects().map(({ name, kind, length }) => ({ name, kind, bytes: length })),
@@ -595,8 +607,10 @@ type Closable = { close(): void };
 export interface NamespaceInspection {
   /** The namespace's name. */
   name: string;
-  /** Bytes of its section. */
+  /** Bytes of its section's user area: the most it may grow to. */
   size: number;
+  /** Bytes of it committed (backed by memory) now: grows as the namespace fills. */
+  committed: number;
   /** The backing file of a file-backed namespace; undefined for one in shared memory. */
   file: string | undefined;
   /** The heap that holds its variables and objects. */

@@ -17,9 +17,11 @@ export interface SectionReport {
   file: string | null;
   kind: string;
   formatVersion: number;
-  /** Usable bytes (the user area), and the whole object's. */
+  /** Usable bytes (the user area), and the whole object's reserve (header included). */
   size: number;
   totalSize: number;
+  /** Bytes committed (backed by memory) now, header included: a namespace's grows as it fills. */
+  committed: number;
   creator: { pid: number; alive: boolean };
   createdAt: string | null;
   attached: Array<{ pid: number; alive: boolean }>;
@@ -66,6 +68,7 @@ export function inspectSection(section: Section): InspectReport {
       formatVersion: header.formatVersion,
       size: section.size,
       totalSize: header.totalSize,
+      committed: header.committedSize,
       creator: { pid: header.creatorPid, alive: processLives(header.creatorPid, header.creatorStartTime) },
       createdAt: header.createdAt > 0 ? new Date(header.createdAt).toISOString() : null,
       attached,
@@ -81,7 +84,7 @@ export function inspectSection(section: Section): InspectReport {
     const buffer = section.buffer;
     switch (section.kind) {
       case 'namespace':
-        report.namespace = readNamespace(buffer, section.name);
+        report.namespace = readNamespace(buffer, section.name, section.committed);
         break;
       case 'channel':
       case 'mailbox':

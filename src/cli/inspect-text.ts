@@ -16,6 +16,7 @@ export function renderInspect(report: InspectReport, width: number): string {
   const lines: string[] = [];
   lines.push(`section ${truncateMiddle(s.name, width - 24)} (${s.kind})`);
   lines.push(`  size       ${formatBytes(s.size)} usable, ${s.totalSize} bytes with the header; format ${s.formatVersion}`);
+  if (s.committed < s.totalSize) lines.push(`  committed  ${formatBytes(s.committed)} with the header (grows as it fills, up to the size)`);
   if (s.file) lines.push(`  file       ${truncateMiddle(s.file, width - 13)}`);
   lines.push(`  created    ${formatDate(s.createdAt)} by pid ${s.creator.pid} (${s.creator.alive ? 'alive' : 'dead'})`);
   lines.push(`  attached   ${attachedText(s)}${s.attached.some((a) => !a.alive) ? '   († died without detaching)' : ''}`);

@@ -24,13 +24,15 @@ export interface MappedSectionRow extends MappedSection {
 
 export const lsCommand: Command<LsOptions> = {
   name: 'ls',
-  summary: 'list sections: size, kind, creator, attached processes, stale',
+  summary: 'list sections: size, committed memory, kind, creator, attached processes, stale',
   help: `Usage: shmkit ls [--prefix TEXT] [--json]
        shmkit ls --pid PID [--json]
 
-List the shared-memory sections on this machine: name, kind, size, creator
-pid, state and the attached processes (a dagger marks a process that died
-without detaching).
+List the shared-memory sections on this machine: name, kind, size, committed
+memory, creator pid, state and the attached processes (a dagger marks a
+process that died without detaching). SIZE is the usable size (for a
+namespace, the most it may grow to); COMMITTED is the memory it holds now,
+header included.
 
 States:
   live       some attached process runs

@@ -67,12 +67,13 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const DIRECTORY_VALUE_LENGTH = 12;
 const OBJECT_ALIGNMENT = 128;
 
-export function readNamespace(buffer: ArrayBuffer, name: string): NamespaceReport {
+/** `committed`: bytes of `buffer` backed by memory (the section's committed user bytes); nothing past them is read. */
+export function readNamespace(buffer: ArrayBuffer, name: string, committed: number = buffer.byteLength): NamespaceReport {
   const layout = readNamespaceHeader(buffer, name); // IncompatibleSectionError for a damaged header
   const all = new Int32Array(buffer, 0, buffer.byteLength >> 2);
   // Built for reading only: nothing below calls a method that writes through them.
   const journal = new Journal(buffer, layout.journalOffset, layout.journalCapacity, () => undefined);
-  const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength);
+  const heap = new SharedHeap(buffer, layout.heapOffset, layout.heapLength, undefined, { committed: () => committed });
   const directory = new HashTable(buffer, NS_DIRECTORY_TABLE_OFFSET, heap, journal);
   // A cache that cannot be read (damaged) is that object's error, not the whole report's.
   const caches = (offset: number): CacheReport | Error => {

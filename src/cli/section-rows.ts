@@ -13,12 +13,17 @@ export interface SectionRow {
   kind: string;
   /** 'ready', 'initializing', 'abandoned' (its creator died during init) or 'incompatible'. */
   state: SectionInfo['state'];
-  /** Usable bytes (the user area). */
+  /** Usable bytes (the user area; for a growable namespace, the most it may grow to). */
   size: number;
   /** Bytes of the object, header included. */
   totalSize: number;
-  /** Bytes of memory the object holds now (Linux /dev/shm objects); null where unknown. */
+  /**
+   * Bytes of memory the object holds now, header included: the allocated blocks where the OS
+   * tells (Linux), else what the header says is committed; null when neither is known.
+   */
   committed: number | null;
+  /** Bytes of address space reserved, header included: the most the section may grow to. */
+  reserved: number;
   creatorPid: number;
   createdAt: string | null;
   /** One entry per attachment (a process with two handles appears twice). */
@@ -38,7 +43,8 @@ export function sectionRow(info: SectionInfo, file?: string): SectionRow {
     state: info.state,
     size: info.size,
     totalSize: info.totalSize,
-    committed: committedBytes(info.name, file),
+    committed: committedBytes(info.name, file) ?? (info.committed || null),
+    reserved: info.reserved,
     creatorPid: info.creatorPid,
     createdAt: info.createdAt ? info.createdAt.toISOString() : null,
     attached: [...info.attachedPids.map((pid) => ({ pid, alive: true })), ...info.deadPids.map((pid) => ({ pid, alive: false }))],
@@ -111,6 +117,7 @@ const COLUMNS: Column[] = [
   { header: 'NAME', flexible: true, cut: 'middle', min: 12, max: 28 },
   { header: 'KIND' },
   { header: 'SIZE', right: true },
+  { header: 'COMMITTED', right: true },
   { header: 'CREATOR', right: true },
   { header: 'STATE' },
   { header: 'ATTACHED', flexible: true, min: 8 },
@@ -121,7 +128,7 @@ export function renderSectionTable(rows: SectionRow[], width: number): string {
   if (rows.length === 0) return 'no sections\n';
   const table = renderTable(
     COLUMNS,
-    rows.map((row) => [row.name, row.kind, formatBytes(row.size), row.creatorPid ? String(row.creatorPid) : '-', statusWord(row), attachedCell(row)]),
+    rows.map((row) => [row.name, row.kind, formatBytes(row.size), row.committed === null ? '-' : formatBytes(row.committed), row.creatorPid ? String(row.creatorPid) : '-', statusWord(row), attachedCell(row)]),
     width,
   );
   const dead = rows.some((row) => row.attached.some((a) => !a.alive));

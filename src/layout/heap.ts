@@ -19,7 +19,7 @@
  *         |  second-level bitmaps: 25 x u32, bit s of word f set = list   |
  *         |  (f, s) non-empty                                             |
  *         +---------------------------------------------------------------+  132
- *         |  reserved (4 bytes, so the list heads start 8-aligned)        |
+ *         |  capacity (u32): the most the length may grow to              |
  *         +---------------------------------------------------------------+  136
  *         |  free-list heads: 25 x 16 x i32, list (f, s) at 136 + 4(16f+s)|
  *         |  heap offset of the first free block of the list, 0 = empty   |
@@ -49,6 +49,17 @@
  *         | footer (u32): a copy of the header                            |
  *         +---------------------------------------------------------------+ b + n
  *
+ * Growth (a namespace's heap, issue 13): the heap lies at the start of a reserve of
+ * `capacity` bytes of which only the first `length` are committed memory, and grows in
+ * place. To grow by n bytes, the owner of the lock first has the memory committed (the
+ * section's commit: NoSpaceError if /dev/shm is full, and nothing changes), then, journaled
+ * like any write: the old epilogue becomes the header of a new free block of n bytes (merged
+ * with the last block if that one is free), a new epilogue is written n bytes further, and
+ * length, free and free blocks are updated. A writer killed half-way is rolled back to the
+ * old length; the committed memory past it is simply reused by the next growth. Nothing
+ * past `length` is ever read or written, so the reserve past the committed memory is never
+ * touched. A heap made without growth has capacity = length.
+ *
  * Invariants (the holder of the namespace Mutex is the only writer of every field; verify()
  * checks each one):
  * - The blocks tile [1744, length - 8) exactly: their sizes sum to the block area. The
@@ -66,7 +77,8 @@
  */
 
 export const HEAP_MAGIC = 0x50414548; // "HEAP" little-endian
-export const HEAP_VERSION = 1;
+/** 2: length grows up to capacity (the word at 132). 1 had a fixed length. */
+export const HEAP_VERSION = 2;
 
 /** Block sizes, block starts and payloads are multiples of 8. */
 export const HEAP_ALIGNMENT = 8;
@@ -97,7 +109,7 @@ export const HEAP_ALLOCATED_BLOCKS_OFFSET = offset; offset += i32;
 export const HEAP_FREE_BLOCKS_OFFSET = offset; offset += i32;
 export const HEAP_FL_BITMAP_OFFSET = offset; offset += i32;
 export const HEAP_SL_BITMAPS_OFFSET = offset; offset += HEAP_FL_COUNT * i32;
-offset += i32; // reserved: the list heads start 8-aligned
+export const HEAP_CAPACITY_OFFSET = offset; offset += i32; // also puts the list heads 8-aligned
 export const HEAP_LIST_HEADS_OFFSET = offset; offset += HEAP_LIST_COUNT * i32;
 offset += i32; // reserved: the first block starts 8-aligned
 export const HEAP_PROLOGUE_OFFSET = offset; offset += i32;
@@ -112,6 +124,8 @@ export const HEAP_OVERHEAD = HEAP_HEADER_LENGTH + HEAP_EPILOGUE_LENGTH; // 1752
 export const MIN_HEAP_LENGTH = 4096;
 /** Offsets and sizes are stored in 32-bit words and handled as int32: keep them below 2^31. */
 export const MAX_HEAP_LENGTH = 2 ** 31 - HEAP_ALIGNMENT;
+/** A growing heap grows by at least this much, or an eighth of its length if more (16 KiB: a fresh namespace stays small). */
+export const HEAP_GROW_MIN = 16 * 1024;
 
 offset = 0;
 export const BLOCK_HEADER_OFFSET = offset; offset += i32;

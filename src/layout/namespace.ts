@@ -5,8 +5,8 @@
  * writes under lock(), all-or-nothing across a crash.
  *
  *  +0    +---------------------------------------------------------------+ line 0
- *        | magic "NSPC" | version | area bytes | journal offset          |
- *        | journal capacity | heap offset | heap length | reserved        |
+ *        | magic "NSPC" | version | area bytes (the reserve) | journal     |
+ *        | offset | journal capacity | heap offset | heap capacity | rsvd |
  *  +128  +---------------------------------------------------------------+ line 1: readers
  *        | sequence (i32): even = stable, odd = a write is in progress;  |  futex word
  *        | readers park on it when a write takes long                    |
@@ -28,7 +28,10 @@
  *        | journal (src/store/journal.ts)                                |
  *        +---------------------------------------------------------------+
  *        | heap (src/layout/heap.ts): tables, entries, named objects     |
- *        +---------------------------------------------------------------+
+ *        | - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - | heap length: committed
+ *        | reserve: the heap grows into it (commits first, under the     |
+ *        | store lock); never touched before that                        |
+ *        +---------------------------------------------------------------+ area bytes
  *
  * Table header (32 bytes): directory (i32, a heap allocation: word 0 = its capacity in
  * segments, words 1.. = the buffer offsets of the segments, 0 = not allocated), buckets
@@ -86,12 +89,14 @@
 
 export const NAMESPACE_MAGIC = 0x4350534e; // "NSPC"
 /**
+ * 4: growth (issue 13): the area is the reserve, the heap's length field is its capacity, and
+ * the journal capacity is chosen at create from the bytes committed then, not from the area.
  * 3: the codec's shared record structures (a 'structures' directory object, values that start
  * 0xc1), the getOrSet loads table, values rewritten in place (issues 11, 12). 2: chained
  * linear-hashing tables (issue 9); 1 had open addressing with tombstones. None mix: an older
  * shmkit would misread what a newer one writes.
  */
-export const NAMESPACE_VERSION = 3;
+export const NAMESPACE_VERSION = 4;
 const i32 = 4;
 const LINE = 128;
 

@@ -37,7 +37,10 @@
  * +---------------------------------------------------------------+  76
  * |   slot high-water mark (i32): 1 + highest slot ever claimed   |
  * +---------------------------------------------------------------+  80
- * |                     reserved (48 bytes)                       |
+ * | committed size in 4 KiB units (i32): bytes the OS backs now,  |
+ * | header included; only grows (Section commit, see below)       |
+ * +---------------------------------------------------------------+  84
+ * |                     reserved (44 bytes)                       |
  * +---------------------------------------------------------------+ 128
  * |                 name, UTF-8 (256 bytes, zero padded)          |
  * +---------------------------------------------------------------+ 384
@@ -47,7 +50,19 @@
  * |                             ...                               |
  * +---------------------------------------------------------------+ 16384
  * |                 user area (section.buffer)                    |
+ * |       committed part: backed by memory, usable                |
+ * +- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -+ committed size
+ * |       reserved part: mapped address space, not backed yet:    |
+ * |       touching it is SIGBUS (Linux) or an access violation    |
+ * +---------------------------------------------------------------+ total size
  *
+ * Sizes: `total size` is the reserve, what every process maps at open (header + user area);
+ * `committed size` is the prefix the OS backs with memory now. A plain section commits it
+ * all at create (committed = total). A growable one (a namespace) commits a little at create
+ * and more as it fills (Section commit): the object is grown first (Linux: posix_fallocate,
+ * which never shrinks it), then the committed size is raised with a CAS that only increases
+ * it. So the header never claims more than the object holds, even if the grower is killed in
+ * between, and no process ever remaps: each reads the committed size and touches only below it.
  * Attach slot (32 bytes), one per open Section object in any thread of any process:
  * +---------------------------------------------------------------+ +0
  * |           pid (i32); 0 = free; claimed by CAS 0 -> pid        |
@@ -85,7 +100,8 @@ export const SECTION_MAGIC = 0x4b4d4853; // "SHMK" read as a little-endian u32
 export const SECTION_MAGIC_SWAPPED = 0x53484d4b; // what the other byte order reads
 export const BYTE_ORDER_MARK = 0x01020304;
 export const BYTE_ORDER_MARK_SWAPPED = 0x04030201;
-export const FORMAT_VERSION = 2; // 2: ring format version 2 (layout/ring.ts)
+/** 3: the committed size (growth, issue 13). 2: ring format version 2 (layout/ring.ts). */
+export const FORMAT_VERSION = 3;
 export const WORD_SIZE = 8;
 
 export const INIT_EMPTY = 0; // zero-filled: the creator has not written the header yet
@@ -109,7 +125,8 @@ export const NAME_LENGTH_OFFSET = offset; offset += u32;
 export const CREATED_AT_OFFSET = offset; offset += f64;
 export const ARMED_SLOTS_OFFSET = offset; offset += u32;
 export const SLOT_HIGH_WATER_OFFSET = offset; offset += u32;
-export const FIXED_FIELDS_END = offset; // 80
+export const COMMITTED_UNITS_OFFSET = offset; offset += u32;
+export const FIXED_FIELDS_END = offset; // 84
 offset = 128;
 export const NAME_OFFSET = offset;
 export const NAME_CAPACITY = 256;
@@ -149,7 +166,18 @@ export function slotOffset(index: number): number {
   return ATTACH_TABLE_OFFSET + index * ATTACH_SLOT_LENGTH;
 }
 
+/** The committed size is stored in these units (a divisor of every supported page size). */
+export const COMMIT_UNIT = 4096;
+/** The largest committed size the i32 word can say: just under 8 TiB, past MAX_USER_SIZE. */
+export const MAX_COMMITTED = (2 ** 31 - 1) * COMMIT_UNIT;
+
 /** Total bytes of a section whose user area is `userSize`, rounded up to whole pages. */
 export function sectionTotalSize(userSize: number, pageSize: number): number {
   return HEADER_LENGTH + Math.ceil(userSize / pageSize) * pageSize;
 }
+
+/**
+ * Who writes the committed size: the creator (before READY), then any process that grows the
+ * section, with a CAS that only raises it, after the OS has backed the bytes. Everyone reads
+ * it with an atomic load before touching memory past what it knew to be committed.
+ */

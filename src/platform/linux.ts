@@ -35,6 +35,7 @@ const MAP_SHARED = 1;
 const MAP_PRIVATE = 2;
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
+const MAP_NORESERVE = 0x4000;
 const MS_SYNC = 4;
 const LOCK_SH = 1;
 const LOCK_EX = 2;
@@ -316,6 +317,17 @@ class LinuxPlatform implements Platform {
     return true;
   }
 
+  /**
+   * posix_fallocate extends the file to at least `to` and allocates every page below it: on a
+   * full tmpfs it fails with ENOSPC here, where a later touch would have been SIGBUS. It
+   * never shrinks the file (ftruncate would, if another process had grown it further).
+   */
+  growObject(object: SharedObject, _mapping: Mapping, from: number, to: number): void {
+    if (to <= from) return;
+    const rc = growFailure ?? (this.libc.posixFallocate(object.handle as number, from, to - from) as number);
+    if (rc !== 0) throw translateOsError(errnoName(rc), rc, `growing ${object.label} to ${to} bytes`, object.label, 'posix_fallocate');
+  }
+
   map(object: SharedObject, length: number): Mapping {
     const prot = object.readonly ? PROT_READ : PROT_READ | PROT_WRITE;
     const pointer = this.libc.mmap(null, length, prot, MAP_SHARED, object.handle as number, 0) as bigint;
@@ -348,7 +360,9 @@ class LinuxPlatform implements Platform {
     // The address range itself goes back to the OS when the last view is collected.
     // If the swap fails the shared pages simply stay mapped until the last view is collected:
     // unmapping them now would leave stale views pointing at nothing.
-    this.libc.mmap(state.address, state.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+    // MAP_NORESERVE: a namespace's mapping is its whole reserve (1 GiB by default); zero pages
+    // nobody writes must not be charged to the commit limit (vm.overcommit_memory=2).
+    this.libc.mmap(state.address, state.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   }
 
   flush(mapping: Mapping): void {
@@ -464,6 +478,12 @@ class LinuxPlatform implements Platform {
 }
 
 const ZERO_BYTE = new Uint8Array(1);
+
+/**
+ * Test hook: SHMKIT_TEST_GROW_ERRNO=28 makes every growObject fail with that errno (28 is
+ * ENOSPC), for machines where a small tmpfs cannot be mounted.
+ */
+const growFailure = Number(process.env['SHMKIT_TEST_GROW_ERRNO'] ?? 0) || undefined;
 
 export function createLinuxPlatform(): Platform {
   return new LinuxPlatform();

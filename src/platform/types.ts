@@ -32,8 +32,14 @@ export interface ObjectLocation {
 }
 
 export interface CreateRequest extends ObjectLocation {
-  /** Total bytes: header plus user area, a multiple of the page size. */
+  /** Bytes to commit now: header plus user area (or its committed part), a multiple of the page size. */
   readonly size: number;
+  /**
+   * Bytes to reserve, >= size: the most the object may grow to with growObject. Only passed
+   * (larger than size) on a platform with growObject; Windows reserves this much with
+   * SEC_RESERVE and commits `size` of it. Linux needs no reservation (the mapping is the reserve).
+   */
+  readonly reserve?: number;
   /** Permission bits, 0o600 by default. Applied regardless of the umask. */
   readonly mode: number;
 }
@@ -109,6 +115,34 @@ export interface Platform {
   unlockCreation(object: SharedObject): void;
   /** True when some live process holds the creation lock. */
   isCreationLocked(object: SharedObject): boolean;
+
+  /**
+   * Growth (SEC_RESERVE on Windows; issue 13). Makes the first `to` bytes of the object
+   * backed by memory (or disk), where `from` bytes already are: after it returns, any
+   * process's mapping of the object may touch bytes below `to` without faulting. Never
+   * shrinks the object, so two processes growing at once cannot undo each other. A full
+   * tmpfs, paging file or disk is NoSpaceError here, never SIGBUS or an access violation
+   * later; on failure the object is as large as before or larger, never smaller, and the
+   * caller publishes nothing.
+   *
+   * The contract around it (src/section/section.ts):
+   * - createObject(size) commits `size` bytes, and map(object, length) may be called with a
+   *   length larger than the object: the whole reserve is mapped once, at open, by every
+   *   process, and nobody remaps when the section grows. Bytes past the committed size are
+   *   never touched.
+   * - statObject(object).size must be at least the committed size (it is checked at open).
+   * - The caller publishes the new committed size in the header only after this returns.
+   *
+   * Linux: posix_fallocate(fd, from, to - from), which extends the file and allocates its
+   * pages. Windows: VirtualAlloc(view + from, to - from, MEM_COMMIT, PAGE_READWRITE) on a
+   * paging-file section created with SEC_RESERVE (file-backed: SetFileInformationByHandle
+   * / SetEndOfFile first). Absent where the OS cannot grow a shared object (macOS: a POSIX
+   * shm object can be sized by ftruncate once only): sections there commit their whole
+   * reserve at create, and namespaces default to a fixed size (see docs/decisions.md).
+   *
+   * `mapping` is this process's mapping of the object (Windows commits through a view).
+   */
+  growObject?(object: SharedObject, mapping: Mapping, from: number, to: number): void;
 
   map(object: SharedObject, length: number): Mapping;
   /**

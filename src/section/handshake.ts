@@ -72,7 +72,14 @@ export function awaitReady(platform: Platform, object: SharedObject, request: Ha
         header = new HeaderView(mapping.buffer);
         if (header.initState === INIT_READY || (header.magic !== 0 && !hasMagic(header))) {
           // READY, or somebody else's bytes: checkHeader tells which, and why not.
-          const info = checkHeader(header, size, request.label);
+          const info = checkHeader(header, size, request.label, () => platform.statObject(object).size);
+          if (mapping.length !== info.totalSize) {
+            // Map the whole reserve once: a growable section grows under it, never remapped.
+            platform.unmap(mapping);
+            mapping = undefined;
+            mapping = platform.map(object, info.totalSize);
+            header = new HeaderView(mapping.buffer);
+          }
           return { mapping, header, info };
         }
       }

@@ -8,6 +8,8 @@ import {
   BYTE_ORDER_MARK,
   BYTE_ORDER_MARK_SWAPPED,
   BYTE_ORDER_OFFSET,
+  COMMIT_UNIT,
+  COMMITTED_UNITS_OFFSET,
   CREATED_AT_OFFSET,
   CREATOR_PID_OFFSET,
   CREATOR_START_TIME_OFFSET,
@@ -53,12 +55,36 @@ export class HeaderView {
   get magic(): number {
     return this.u32[MAGIC_OFFSET / 4]!;
   }
+
+  /** Bytes the OS backs now, header included (an atomic load: growth publishes it). */
+  get committedSize(): number {
+    return Atomics.load(this.i32, COMMITTED_UNITS_OFFSET / 4) * COMMIT_UNIT; // SYNC POINT: acquire of a growth
+  }
+
+  /**
+   * Raises the committed size to `bytes` (a multiple of COMMIT_UNIT) unless it is already as
+   * large: a CAS loop, so two growers never lower what the other published. Only after the
+   * OS backs the bytes (the caller grew the object first).
+   */
+  raiseCommitted(bytes: number): void {
+    const units = bytes / COMMIT_UNIT;
+    const at = COMMITTED_UNITS_OFFSET / 4;
+    for (let seen = Atomics.load(this.i32, at); seen < units; ) {
+      const found = Atomics.compareExchange(this.i32, at, seen, units); // SYNC POINT: release of a growth
+      if (found === seen) return;
+      seen = found;
+    }
+  }
 }
 
 export interface HeaderFields {
   readonly name: string;
+  /** Bytes reserved, header included: what every process maps. */
   readonly totalSize: number;
+  /** Bytes of the user area reserved (section.size). */
   readonly userSize: number;
+  /** Bytes the OS backs now, header included (<= totalSize). */
+  readonly committedSize: number;
   readonly kind: LayoutKind;
   readonly creatorPid: number;
   readonly creatorStartTime: number;
@@ -86,6 +112,7 @@ export function writeHeader(view: HeaderView, fields: HeaderFields, kindCode: nu
   const encoded = new TextEncoder().encode(fields.name);
   view.bytes.set(encoded.subarray(0, NAME_CAPACITY), NAME_OFFSET);
   u32[NAME_LENGTH_OFFSET / 4] = Math.min(encoded.length, NAME_CAPACITY);
+  view.i32[COMMITTED_UNITS_OFFSET / 4] = fields.committedSize / COMMIT_UNIT;
   Atomics.store(view.i32, INIT_STATE_OFFSET / 4, INIT_INITIALIZING);
 }
 
@@ -105,6 +132,7 @@ export function readHeader(view: HeaderView): HeaderInfo {
     name: new TextDecoder().decode(view.bytes.subarray(NAME_OFFSET, NAME_OFFSET + nameLength)),
     totalSize: f64[TOTAL_SIZE_OFFSET / 8]!,
     userSize: f64[USER_SIZE_OFFSET / 8]!,
+    committedSize: view.committedSize,
     kind: kind === 'unknown' ? 'raw' : kind,
     kindCode,
     creatorPid: u32[CREATOR_PID_OFFSET / 4]!,
@@ -123,8 +151,11 @@ export function hasMagic(view: HeaderView): boolean {
 /**
  * Throws IncompatibleSectionError unless the header is a READY shmkit header this build can
  * use on an object of `objectSize` bytes. `label` names the section in messages.
+ * `restat`, if given, stats the object again: a size read before the header may predate a
+ * growth the header already shows (the object grows first, the header second, so a size
+ * read after the header is never smaller than the committed size it shows).
  */
-export function checkHeader(view: HeaderView, objectSize: number, label: string): HeaderInfo {
+export function checkHeader(view: HeaderView, objectSize: number, label: string, restat?: () => number): HeaderInfo {
   const { u32 } = view;
   const magic = view.magic;
   if (magic === SECTION_MAGIC_SWAPPED || u32[BYTE_ORDER_OFFSET / 4] === BYTE_ORDER_MARK_SWAPPED) {
@@ -150,13 +181,17 @@ export function checkHeader(view: HeaderView, objectSize: number, label: string)
     !Number.isSafeInteger(info.totalSize) ||
     !Number.isSafeInteger(info.userSize) ||
     info.userSize < 1 ||
-    info.totalSize < HEADER_LENGTH + info.userSize
+    info.totalSize < HEADER_LENGTH + info.userSize ||
+    info.committedSize < HEADER_LENGTH ||
+    info.committedSize > info.totalSize
   ) {
     throw new IncompatibleSectionError(`${label} has a corrupted header (sizes do not add up)`);
   }
-  if (objectSize < info.totalSize) {
+  // The committed prefix must be backed: touching a byte past the object's end is SIGBUS.
+  if (objectSize < info.committedSize && restat !== undefined) objectSize = restat();
+  if (objectSize < info.committedSize) {
     throw new IncompatibleSectionError(
-      `${label} is truncated: its header says ${info.totalSize} bytes but it holds ${objectSize}`,
+      `${label} is truncated: its header says ${info.committedSize} bytes but it holds ${objectSize} (its committed part must all be there)`,
     );
   }
   return info;

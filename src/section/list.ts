@@ -14,8 +14,16 @@ export interface SectionInfo {
   name: string;
   /** Usable bytes (0 when the header cannot be read). */
   size: number;
-  /** Bytes the object takes, header included. */
+  /** Bytes the object takes, header included (what the OS reports for it). */
   totalSize: number;
+  /**
+   * Bytes backed by memory, header included: what the section costs now. A namespace
+   * commits a little at create and more as it fills; a plain section commits `reserved`.
+   * 0 when the header cannot be read.
+   */
+  committed: number;
+  /** Bytes of address space reserved, header included: the most it may grow to (0 if unread). */
+  reserved: number;
   /** What it holds ('raw' for plain sections, 'namespace', 'channel'...); 'unknown' if unread. */
   kind: LayoutKind | 'unknown';
   /** 'ready'; 'initializing' while a live creator works; 'abandoned' if it died doing so;
@@ -52,7 +60,7 @@ export function listSections(os: Platform): SectionInfo[] {
 
 export function describeSection(os: Platform, name: string, file?: string): SectionInfo | undefined {
   const base: SectionInfo = {
-    name, size: 0, totalSize: 0, kind: 'unknown', state: 'incompatible', creatorPid: 0, createdAt: undefined,
+    name, size: 0, totalSize: 0, committed: 0, reserved: 0, kind: 'unknown', state: 'incompatible', creatorPid: 0, createdAt: undefined,
     attachedPids: [], deadPids: [], alive: false, stale: false,
   };
   let object;
@@ -88,7 +96,7 @@ export function describeSection(os: Platform, name: string, file?: string): Sect
         return base;
       }
       try {
-        Object.assign(base, pick(checkHeader(header, totalSize, `section '${name}'`)));
+        Object.assign(base, pick(checkHeader(header, totalSize, `section '${name}'`, () => (base.totalSize = os.statObject(object).size))));
       } catch (error) {
         base.error = (error as Error).message;
         return base;
@@ -111,6 +119,8 @@ export function describeSection(os: Platform, name: string, file?: string): Sect
 function pick(info: ReturnType<typeof readHeader>): Partial<SectionInfo> {
   return {
     size: info.userSize,
+    committed: info.committedSize,
+    reserved: info.totalSize,
     kind: info.kind,
     creatorPid: info.creatorPid,
     createdAt: info.createdAt > 0 ? new Date(info.createdAt) : undefined,

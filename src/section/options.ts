@@ -35,8 +35,17 @@ export interface SectionCreateOptions {
   scope?: SectionScope;
   /** @internal What the user area holds (set by Namespace, Channel, ...). */
   kind?: LayoutKind;
-  /** @internal Lays out the user area while openers still wait for READY. */
-  initialize?: (buffer: ArrayBuffer) => void;
+  /**
+   * @internal Bytes of user area to reserve (>= size): a growable section (a namespace)
+   * commits `size` at create and grows up to this with commit(). Where the OS cannot grow a
+   * shared object (no Platform.growObject) the whole reserve is committed at create.
+   */
+  reserve?: number;
+  /**
+   * @internal Lays out the user area while openers still wait for READY; only the first
+   * `committed` bytes of `buffer` may be touched.
+   */
+  initialize?: (buffer: ArrayBuffer, committed: number) => void;
 }
 
 /** Options of Section.open. */
@@ -76,7 +85,8 @@ export interface ParsedCreate {
   mode: number;
   scope: SectionScope;
   kind: LayoutKind;
-  initialize: ((buffer: ArrayBuffer) => void) | undefined;
+  reserve: number;
+  initialize: ((buffer: ArrayBuffer, committed: number) => void) | undefined;
   timeout: number;
 }
 
@@ -88,7 +98,7 @@ export interface ParsedOpen {
   timeout: number;
 }
 
-const CREATE_KEYS = ['size', 'file', 'mode', 'scope', 'kind', 'initialize', 'timeout'] as const;
+const CREATE_KEYS = ['size', 'file', 'mode', 'scope', 'kind', 'reserve', 'initialize', 'timeout'] as const;
 const OPEN_KEYS = ['file', 'readonly', 'scope', 'timeout'] as const;
 const SCOPES: readonly SectionScope[] = ['local', 'global'];
 
@@ -120,6 +130,7 @@ export function parseCreate(name: unknown, raw: unknown, allowTimeout: boolean):
   }
   const kind = options.kind ?? 'raw';
   if (!LAYOUT_KINDS.includes(kind)) throw new InvalidArgValueError(`options.kind ${String(kind)} is not a layout kind`);
+  const reserve = options.reserve === undefined ? size : validateInteger(options.reserve, 'options.reserve', size, MAX_USER_SIZE);
   if (options.initialize !== undefined && typeof options.initialize !== 'function') {
     throw new InvalidArgValueError('options.initialize must be a function');
   }
@@ -131,6 +142,7 @@ export function parseCreate(name: unknown, raw: unknown, allowTimeout: boolean):
     mode,
     scope: parseScope(options.scope, file),
     kind,
+    reserve,
     initialize: options.initialize,
     timeout: validateTimeout(options.timeout, 'options.timeout', DEFAULT_OPEN_TIMEOUT_MS),
   };

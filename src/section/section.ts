@@ -3,7 +3,7 @@
  * memory object, or the Windows paging file) unless `file` is given, then file-backed and
  * persistent. The first HEADER_LENGTH bytes hold the header; `buffer` is the user area only.
  */
-import { IncompatibleSectionError, SectionClosedError, SectionExistsError, SectionInUseError, SectionNotFoundError } from '../errors.js';
+import { IncompatibleSectionError, OutOfRangeError, PermissionError, SectionClosedError, SectionExistsError, SectionInUseError, SectionNotFoundError } from '../errors.js';
 import {
   HEADER_LENGTH,
   INIT_READY,
@@ -31,6 +31,11 @@ import {
 
 /** Test hook: a creator pauses this long mid-initialisation, so fault tests can kill it there. */
 const INIT_PAUSE_ENV = 'SHMKIT_TEST_INIT_PAUSE_MS';
+/**
+ * Test hook: a grower pauses this long between growing the object and publishing the new
+ * committed size, so fault tests can SIGKILL it there.
+ */
+const GROW_PAUSE_MS = Number(process.env['SHMKIT_TEST_GROW_PAUSE_MS'] ?? 0);
 
 function label(name: string, file: string | undefined): string {
   return file ? `section '${name}' (file ${file})` : `section '${name}'`;
@@ -57,7 +62,10 @@ interface SectionParts {
 export class Section implements Disposable {
   /** The name passed to create or open; the OS object's name is derived from it. */
   readonly name: string;
-  /** Usable bytes (section.buffer.byteLength). */
+  /**
+   * Usable bytes (section.buffer.byteLength). For a growable section (a namespace) this is
+   * the reserve; only `committed` bytes of it are backed by memory now.
+   */
   readonly size: number;
   /** The file behind a file-backed section; undefined for memory-backed ones. */
   readonly file: string | undefined;
@@ -103,10 +111,25 @@ export class Section implements Disposable {
     return Section.#create(request);
   }
 
+  /** Whether sections can grow on this OS (Platform.growObject); if not, a reserve is committed whole at create. */
+  static get growable(): boolean {
+    return platform().growObject !== undefined;
+  }
+
   static #create(request: ReturnType<typeof parseCreate>): Section {
     const os = platform();
-    const totalSize = sectionTotalSize(request.size, os.pageSize);
-    const object = os.createObject({ name: request.name, file: request.file, scope: request.scope, size: totalSize, mode: request.mode });
+    // Growable: commit `size` now and map the whole reserve. Elsewhere: commit the reserve.
+    const growable = request.reserve > request.size && os.growObject !== undefined;
+    const totalSize = sectionTotalSize(request.reserve, os.pageSize);
+    const committedSize = growable ? sectionTotalSize(request.size, os.pageSize) : totalSize;
+    const object = os.createObject({
+      name: request.name,
+      file: request.file,
+      scope: request.scope,
+      size: committedSize,
+      ...(growable ? { reserve: totalSize } : {}),
+      mode: request.mode,
+    });
     let mapping: Mapping | undefined;
     try {
       os.lockCreation(object);
@@ -117,7 +140,8 @@ export class Section implements Disposable {
         {
           name: request.name,
           totalSize,
-          userSize: request.size,
+          userSize: request.reserve,
+          committedSize,
           kind: request.kind,
           creatorPid: os.currentProcess.pid,
           creatorStartTime: os.currentProcess.startTime,
@@ -127,10 +151,10 @@ export class Section implements Disposable {
       const pause = Number(process.env[INIT_PAUSE_ENV] ?? 0);
       if (pause > 0) sleepSync(pause);
       const section = new Section(
-        { ...request, object, mapping, header, userSize: request.size, created: true, readonly: false },
+        { ...request, object, mapping, header, userSize: request.reserve, created: true, readonly: false },
         os,
       );
-      request.initialize?.(section.buffer);
+      request.initialize?.(section.buffer, Math.min(request.reserve, committedSize - HEADER_LENGTH));
       Atomics.store(header.i32, INIT_STATE_OFFSET / 4, INIT_READY); // SYNC POINT: release of the header
       os.wake(mapping.address + BigInt(INIT_STATE_OFFSET), 0x7fffffff);
       os.unlockCreation(object);
@@ -168,12 +192,14 @@ export class Section implements Disposable {
       }
       // The handshake checked the size against the header; check again now that we are
       // attached, so a truncation in between is refused here rather than met as SIGBUS.
+      // (Growth since then only raises both: the object first, then the header.)
+      const committed = header.committedSize;
       const size = os.statObject(object).size;
-      if (size < info.totalSize) {
+      if (size < committed) {
         if (section.attachSlot >= 0) section.attachTable.release(section.attachSlot);
         os.unmap(mapping); // the object itself is closed below
         throw new IncompatibleSectionError(
-          `${label(request.name, request.file)} was truncated while being opened: its header says ${info.totalSize} bytes but it holds ${size}`,
+          `${label(request.name, request.file)} was truncated while being opened: its header says ${committed} bytes but it holds ${size}`,
         );
       }
       return section;
@@ -244,6 +270,42 @@ export class Section implements Disposable {
     return listSections(platform());
   }
 
+  /**
+   * Bytes of the user area backed by memory now (<= size). Only these may be touched: the
+   * rest of `buffer` is reserved address space (SIGBUS on Linux). Equal to `size` for plain
+   * sections; a namespace's grows as it fills (commit).
+   */
+  get committed(): number {
+    return this.header.committedSize - HEADER_LENGTH;
+  }
+
+  /**
+   * @internal Makes at least `userBytes` of the user area committed (rounded up to pages):
+   * the OS backs them first (growObject: NoSpaceError when /dev/shm or the disk is full,
+   * and then nothing is published), then the committed size in the header is raised, which
+   * every process reads before touching the new bytes. Safe to call from several processes
+   * at once; a grower killed in between leaves the header saying less than the object holds,
+   * never more. Returns the committed user bytes.
+   */
+  commit(userBytes: number): number {
+    if (this.#object === undefined) throw new SectionClosedError(label(this.name, this.file));
+    const from = this.header.committedSize;
+    const target = sectionTotalSize(userBytes, this.#platform.pageSize);
+    if (target <= from) return from - HEADER_LENGTH;
+    if (target > this.mapping.length) {
+      throw new OutOfRangeError(`${label(this.name, this.file)} cannot commit ${userBytes} bytes: it reserves ${this.size}`);
+    }
+    if (this.readonly) throw new PermissionError(`${label(this.name, this.file)} is open read-only: it cannot grow`);
+    const grow = this.#platform.growObject;
+    if (grow === undefined) {
+      throw new OutOfRangeError(`${label(this.name, this.file)} cannot grow on ${this.#platform.name}: it commits ${from - HEADER_LENGTH} bytes`);
+    }
+    grow.call(this.#platform, this.#object, this.mapping, from, target);
+    if (GROW_PAUSE_MS > 0) sleepSync(GROW_PAUSE_MS); // test hook: killed here, the header still says `from`
+    this.header.raiseCommitted(target);
+    return target - HEADER_LENGTH;
+  }
+
   /** The user area. Throws once the section is closed. */
   get buffer(): ArrayBuffer {
     if (this.#object === undefined) throw new SectionClosedError(label(this.name, this.file));
@@ -283,7 +345,9 @@ export class Section implements Disposable {
   /** Writes a file-backed section's dirty pages to its file (msync). No-op when memory-backed. */
   flush(): void {
     if (this.#object === undefined) throw new SectionClosedError(label(this.name, this.file));
-    this.#platform.flush(this.mapping);
+    // Only the committed prefix: the reserve past the file's end has nothing to write.
+    const committed = this.header.committedSize;
+    this.#platform.flush(committed === this.mapping.length ? this.mapping : { ...this.mapping, length: committed });
   }
 
   /** Detaches and unmaps. Idempotent. ArrayBuffers taken from `buffer` read zeros afterwards. */

@@ -107,7 +107,7 @@ export class Directory {
     const kind = OBJECT_KINDS[words.getUint32(0, true)];
     const offset = words.getUint32(4, true);
     const length = words.getUint32(8, true);
-    if (!kind || offset % OBJECT_ALIGNMENT !== 0 || offset + length > this.core.bytes.length) return undefined;
+    if (!kind || offset % OBJECT_ALIGNMENT !== 0 || offset + length > this.core.heap.readableEnd()) return undefined;
     return { name, kind, offset, length };
   }
 

@@ -39,12 +39,12 @@ function lowestBit(word: number): number {
 export class FreeLists {
   /**
    * @param words the heap's bytes as int32 words (word i is heap offset 4i)
-   * @param end heap offset of the epilogue, the end of the block area
+   * @param end heap offset of the epilogue, the end of the block area (the heap sets it again when it grows)
    * @param fail throws the heap's CorruptHeapError
    */
   constructor(
     private readonly words: Int32Array,
-    private readonly end: number,
+    public end: number,
     private readonly fail: (message: string) => never,
     private readonly put: (index: number, value: number) => void = (index, value) => {
       words[index] = value;

@@ -12,6 +12,7 @@ import {
   BLOCK_PREV_FREE_OFFSET,
   BLOCK_TAG_OFFSET,
   HEAP_ALLOCATED_BLOCKS_OFFSET,
+  HEAP_CAPACITY_OFFSET,
   HEAP_EPILOGUE_LENGTH,
   HEAP_FIRST_BLOCK_OFFSET,
   HEAP_FL_BITMAP_OFFSET,
@@ -33,8 +34,11 @@ import {
   freeListIndex,
 } from '../layout/heap.js';
 
-/** `words` spans exactly the heap; `byteOffset` (its place in the buffer) is for messages. */
-export function verifyHeap(words: Int32Array, byteOffset: number): void {
+/**
+ * `words` spans exactly the heap's current length; `capacity` is what it was opened with;
+ * `byteOffset` (its place in the buffer) is for messages.
+ */
+export function verifyHeap(words: Int32Array, byteOffset: number, capacity: number): void {
   const word = (at: number): number => words[at >> 2]!;
   const fail = (message: string): never => {
     throw new CorruptHeapError(`heap at offset ${byteOffset}: ${message}`);
@@ -45,6 +49,9 @@ export function verifyHeap(words: Int32Array, byteOffset: number): void {
   if (word(HEAP_MAGIC_OFFSET) !== HEAP_MAGIC) fail('bad magic: not initialised, or overwritten');
   if (word(HEAP_VERSION_OFFSET) !== HEAP_VERSION) fail(`format version ${word(HEAP_VERSION_OFFSET)}, expected ${HEAP_VERSION}`);
   if (word(HEAP_LENGTH_OFFSET) !== byteLength) fail(`the header says ${word(HEAP_LENGTH_OFFSET)} bytes, the heap has ${byteLength}`);
+  if (word(HEAP_CAPACITY_OFFSET) !== capacity || capacity < byteLength) {
+    fail(`the header says the heap may grow to ${word(HEAP_CAPACITY_OFFSET)} bytes, it was opened with ${capacity} and has ${byteLength}`);
+  }
   if (word(HEAP_PROLOGUE_OFFSET) !== BLOCK_ALLOCATED) fail(`prologue word ${word(HEAP_PROLOGUE_OFFSET)}, expected 1`);
   if (word(end) !== BLOCK_ALLOCATED) fail(`epilogue word ${word(end)}, expected 1 (a block overran the heap's end?)`);
 

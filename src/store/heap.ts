@@ -27,6 +27,9 @@
  * block we walk the request's own list first-fit, so allocate() fails only when no free
  * block is large enough (NamespaceFullError then means exactly that).
  *
+ * Growth: a heap given a `commit` callback starts small and grows in place up to its
+ * capacity when no free block is large enough (growTo below; layout: src/layout/heap.ts).
+ *
  * Crash consistency is the namespace's job, not this file's; but each call writes in an order
  * (blocks off their lists, tags, blocks onto lists, counters last) that leaves verify()
  * failing if it stops half-way.
@@ -42,10 +45,12 @@ import {
   BLOCK_TAG_OFFSET,
   HEAP_ALIGNMENT,
   HEAP_ALLOCATED_BLOCKS_OFFSET,
+  HEAP_CAPACITY_OFFSET,
   HEAP_EPILOGUE_LENGTH,
   HEAP_FIRST_BLOCK_OFFSET,
   HEAP_FREE_BLOCKS_OFFSET,
   HEAP_FREE_OFFSET,
+  HEAP_GROW_MIN,
   HEAP_HEADER_LENGTH,
   HEAP_LENGTH_OFFSET,
   HEAP_MAGIC,
@@ -69,6 +74,9 @@ import { verifyHeap } from './heap-verify.js';
 const MAGIC = HEAP_MAGIC_OFFSET >> 2;
 const VERSION = HEAP_VERSION_OFFSET >> 2;
 const LENGTH = HEAP_LENGTH_OFFSET >> 2;
+const CAPACITY = HEAP_CAPACITY_OFFSET >> 2;
+/** Growth rounds the heap's end up to this, so a growth commits whole pages. */
+const GROW_ROUNDING = 16 * 1024;
 const USED = HEAP_USED_OFFSET >> 2;
 const FREE = HEAP_FREE_OFFSET >> 2;
 const ALLOCATED_BLOCKS = HEAP_ALLOCATED_BLOCKS_OFFSET >> 2;
@@ -76,10 +84,25 @@ const FREE_BLOCKS = HEAP_FREE_BLOCKS_OFFSET >> 2;
 const PROLOGUE = HEAP_PROLOGUE_OFFSET >> 2;
 const SIZE_MASK = ~BLOCK_FLAG_MASK;
 
+/**
+ * What lets a heap grow: the memory under it. `committed()` is how many bytes of the buffer
+ * are memory now (the heap never reads past it, even if its own header says more: damage
+ * must not become SIGBUS); `commit(byteEnd)` makes the bytes below byteEnd memory, or
+ * throws (NoSpaceError). Without `commit` the heap stays at its length.
+ */
+export interface HeapGrowth {
+  committed(): number;
+  commit?(byteEnd: number): void;
+}
+
 /** Sizes and block counts of a SharedHeap (heap.stats(), ns.inspect().heap). */
 export interface HeapStats {
   /** Bytes of the block area (the heap minus its header and epilogue): always used + free. */
   readonly size: number;
+  /** Bytes of the heap now, header and epilogue included: grows up to capacity. */
+  readonly length: number;
+  /** The most the heap's length may grow to (= length for a heap that does not grow). */
+  readonly capacity: number;
   /** Bytes of allocated blocks, their 12-byte header, tag and footer included. */
   readonly used: number;
   /** Bytes of free blocks. */
@@ -123,29 +146,37 @@ export class SharedHeap {
   /** Largest heap, in bytes (2^31 - 8): offsets in it are 32-bit words. */
   static readonly MAX_LENGTH = MAX_HEAP_LENGTH;
 
-  /** Bytes of the block area: stats().size, used + free. */
-  readonly size: number;
-  /** The largest size allocate() accepts: the whole block area as one allocation. */
+  /** The largest size allocate() accepts: the whole block area at full capacity, as one allocation. */
   readonly maxAllocation: number;
-  /** The heap's bytes as int32 words; word i is heap offset 4i. */
+  /** The heap's bytes as int32 words, over its whole capacity; word i is heap offset 4i. */
   private readonly words: Int32Array;
-  /** Heap offset of the epilogue: the end of the block area. */
-  private readonly end: number;
+  /** Heap offset of the epilogue: the end of the block area (re-read at each call: the heap grows). */
+  private end: number;
   private readonly lists: FreeLists;
   private readonly journal: Journal | undefined;
+  private readonly growth: HeapGrowth | undefined;
+  /** Why the last growth failed (NoSpaceError from commit), for allocate() to throw. */
+  private growthError: unknown;
 
   /**
    * Formats [byteOffset, byteOffset + byteLength) as an empty heap: one free block. Only
    * while nobody uses that memory. byteOffset and byteLength must be multiples of 8;
-   * byteLength from 4 KiB to 2^31 - 8 (offsets in the heap are 32-bit words).
+   * byteLength from 4 KiB to 2^31 - 8 (offsets in the heap are 32-bit words). `capacity`
+   * (default byteLength) is the most it may grow to: the bytes past byteLength are not
+   * touched, and need not be memory yet.
    */
-  static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, byteLength: number): void {
-    checkPlacement('SharedHeap.initialize', buffer, byteOffset, byteLength);
+  static initialize(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, byteLength: number, capacity = byteLength): void {
+    checkPlacement('SharedHeap.initialize', buffer, byteOffset, capacity);
+    validateInteger(byteLength, 'SharedHeap.initialize: byteLength', MIN_HEAP_LENGTH, capacity);
+    if (byteLength % HEAP_ALIGNMENT !== 0) {
+      throw new OutOfRangeError(`SharedHeap.initialize: byteLength must be a multiple of ${HEAP_ALIGNMENT}, got ${byteLength}`);
+    }
     const words = new Int32Array(buffer, byteOffset, byteLength >> 2);
     Atomics.store(words, MAGIC, 0); // a heap half-formatted by a dead process has no magic
     words.fill(0, 1, HEAP_HEADER_LENGTH >> 2);
     words[VERSION] = HEAP_VERSION;
     words[LENGTH] = byteLength;
+    words[CAPACITY] = capacity;
     words[PROLOGUE] = BLOCK_ALLOCATED;
     const end = byteLength - HEAP_EPILOGUE_LENGTH;
     words[end >> 2] = BLOCK_ALLOCATED;
@@ -163,42 +194,96 @@ export class SharedHeap {
     Atomics.store(words, MAGIC, HEAP_MAGIC); // SYNC POINT: the heap is ready
   }
 
-  /** Attaches to a heap that initialize() formatted; CorruptHeapError if there is none. */
+  /**
+   * Attaches to a heap that initialize() formatted; CorruptHeapError if there is none.
+   * `growth`, if given, bounds the heap by the memory under it and (with commit) lets it
+   * grow up to byteLength (see HeapGrowth).
+   */
   constructor(
     /** The buffer the heap lives in. */
     readonly buffer: ArrayBuffer | SharedArrayBuffer,
     /** Where the heap starts in `buffer`, in bytes. */
     readonly byteOffset: number,
-    /** Bytes of the whole heap, header and epilogue included. */
+    /** Bytes the heap may span: its capacity (its length for a heap that does not grow). */
     readonly byteLength: number,
     journal?: Journal,
+    growth?: HeapGrowth,
   ) {
     checkPlacement('SharedHeap', buffer, byteOffset, byteLength);
     const words = new Int32Array(buffer, byteOffset, byteLength >> 2);
     this.words = words;
     this.journal = journal;
-    this.end = byteLength - HEAP_EPILOGUE_LENGTH;
-    this.size = byteLength - HEAP_OVERHEAD;
-    this.maxAllocation = this.size - BLOCK_OVERHEAD;
-    this.lists = new FreeLists(words, this.end, (message) => this.corrupt(message), (index, value) => this.put(index, value));
+    this.growth = growth;
+    this.maxAllocation = byteLength - HEAP_OVERHEAD - BLOCK_OVERHEAD;
     if (Atomics.load(words, MAGIC) !== HEAP_MAGIC) {
       this.corrupt('no heap here (bad magic): not initialised, or overwritten');
     }
     if (words[VERSION] !== HEAP_VERSION) this.corrupt(`format version ${words[VERSION]}, expected ${HEAP_VERSION}`);
-    if (words[LENGTH] !== byteLength) {
-      this.corrupt(`the header says the heap has ${words[LENGTH]} bytes, but it was opened with byteLength ${byteLength}`);
+    if (words[CAPACITY] !== byteLength) {
+      this.corrupt(`the header says the heap may grow to ${words[CAPACITY]} bytes, but it was opened with byteLength ${byteLength}`);
     }
-    if (words[PROLOGUE] !== BLOCK_ALLOCATED || words[this.end >> 2] !== BLOCK_ALLOCATED) {
-      this.corrupt('the prologue or epilogue word was overwritten');
+    this.end = 0;
+    this.lists = new FreeLists(words, 0, (message) => this.corrupt(message), (index, value) => this.put(index, value));
+    if (words[PROLOGUE] !== BLOCK_ALLOCATED) this.corrupt('the prologue word was overwritten');
+    if (growth === undefined) {
+      // A heap that cannot grow spans its capacity: check it all now.
+      if (words[LENGTH] !== byteLength) {
+        this.corrupt(`the header says the heap has ${words[LENGTH]} bytes, but it was opened with byteLength ${byteLength}`);
+      }
+      this.refresh();
     }
+    // A growable heap's length is read and checked whole at each call, under the caller's
+    // lock: without it, another process may be growing the heap right now (and zeroing the
+    // old epilogue as it merges). Here only what one word can tell: its range.
+    else this.checkLength(words[LENGTH]!);
     // The counters are not checked here: another process may be half-way through an
     // operation (under the lock we do not hold); verify() checks them under the lock.
+  }
+
+  /** Bytes of the block area now: stats().size, used + free. Grows with the heap. */
+  get size(): number {
+    return this.words[LENGTH]! - HEAP_OVERHEAD; // one word: safe without the lock, unchecked
+  }
+
+  /**
+   * The end (a buffer offset) of the memory under the heap that may be read now: readers
+   * without the lock bound every offset they follow by it, so a torn read never reaches the
+   * reserve past the committed memory (SIGBUS). It only grows; safe without the lock.
+   */
+  readableEnd(): number {
+    return this.growth === undefined ? this.byteOffset + this.byteLength : Math.min(this.buffer.byteLength, this.growth.committed());
+  }
+
+  /**
+   * Re-reads the length (another process may have grown the heap, or a rollback shrunk it
+   * back): the first thing every call does, under the caller's lock.
+   */
+  private refresh(): void {
+    const length = this.words[LENGTH]!;
+    if (length === this.end + HEAP_EPILOGUE_LENGTH) return;
+    this.checkLength(length);
+    this.end = length - HEAP_EPILOGUE_LENGTH;
+    this.lists.end = this.end;
+    if (this.words[this.end >> 2] !== BLOCK_ALLOCATED) this.corrupt('the epilogue word was overwritten');
+  }
+
+  /** A length the header may hold: aligned, within the capacity and the memory committed. */
+  private checkLength(length: number): void {
+    if (length < MIN_HEAP_LENGTH || length > this.byteLength || length % HEAP_ALIGNMENT !== 0) {
+      this.corrupt(`the header says the heap has ${length} bytes, but it may span at most ${this.byteLength}`);
+    }
+    const committed = this.growth?.committed();
+    if (committed !== undefined && this.byteOffset + length > committed) {
+      this.corrupt(`the header says the heap has ${length} bytes, past the ${committed - this.byteOffset} committed under it`);
+    }
   }
 
   /**
    * Allocates at least `size` bytes and returns the offset of the first, in the buffer,
    * 8-byte aligned. The bytes are not zeroed. NamespaceFullError when no free block is large
-   * enough; OutOfRangeError for a size that is not an integer from 1 to maxAllocation.
+   * enough and the heap cannot grow; NoSpaceError when it could grow but the OS has no memory
+   * for it (a full /dev/shm); OutOfRangeError for a size that is not an integer from 1 to
+   * maxAllocation.
    */
   allocate(size: number): number {
     if (Number.isInteger(size) && size > this.maxAllocation) {
@@ -211,6 +296,11 @@ export class SharedHeap {
     }
     const offset = this.place(size, 'SharedHeap.allocate');
     if (offset < 0) {
+      if (this.growthError !== undefined) {
+        const error = this.growthError;
+        this.growthError = undefined;
+        throw error;
+      }
       const largest = this.lists.largest();
       throw new NamespaceFullError(
         `the heap has no room for ${size} bytes (a block of ${heapBlockSize(size)} with its tags): ` +
@@ -221,17 +311,24 @@ export class SharedHeap {
     return offset;
   }
 
-  /** Like allocate(), but returns -1 when the heap has no room. */
+  /** Like allocate(), but returns -1 when the heap has no room (and cannot grow, or the OS refused). */
   tryAllocate(size: number): number {
-    return this.place(size, 'SharedHeap.tryAllocate');
+    const offset = this.place(size, 'SharedHeap.tryAllocate');
+    this.growthError = undefined;
+    return offset;
   }
 
   /** Finds, splits and takes a block: the work of allocate() and tryAllocate(). */
   private place(size: number, what: string): number {
     validateInteger(size, `${what}: size`, 1, this.maxAllocation);
+    this.refresh();
     const need = heapBlockSize(size);
-    const block = this.lists.find(need);
-    if (block === 0) return -1;
+    let block = this.lists.find(need);
+    if (block === 0) {
+      if (!this.growFor(need)) return -1;
+      block = this.lists.find(need);
+      if (block === 0) return -1;
+    }
     const blockSize = this.word(block >> 2) & SIZE_MASK;
     // 1. off its list, 2. the remainder (if worth a block) tagged and listed, 3. the
     // allocated block tagged, 4. counters.
@@ -256,11 +353,63 @@ export class SharedHeap {
   }
 
   /**
+   * Grows the heap so that a block of `need` bytes fits: by at least an eighth of its length
+   * (HEAP_GROW_MIN at least), rounded so its end falls on a 16 KiB boundary, up to its capacity.
+   * The memory is committed first (commit: a NoSpaceError is kept for allocate() to throw,
+   * and nothing changed), then the new space is added, every word through put() so a
+   * rollback undoes it: the old epilogue becomes a free block, merged with the last block if
+   * that one is free, and a new epilogue closes the heap. Counters last, as everywhere.
+   */
+  private growFor(need: number): boolean {
+    const commit = this.growth?.commit;
+    if (commit === undefined) return false;
+    const end = this.end;
+    const length = end + HEAP_EPILOGUE_LENGTH;
+    const lastFooter = this.word((end >> 2) - 1);
+    const lastSize = (lastFooter & BLOCK_ALLOCATED) === 0 ? lastFooter : 0; // the prologue reads as allocated
+    const step = Math.max(need - lastSize, length >> 3, HEAP_GROW_MIN);
+    const byteEnd = Math.ceil((this.byteOffset + length + step) / GROW_ROUNDING) * GROW_ROUNDING;
+    const newLength = Math.min(this.byteLength, byteEnd - this.byteOffset);
+    const added = newLength - length;
+    if (added <= 0 || lastSize + added < need) return false; // even the whole capacity is too small
+    try {
+      commit.call(this.growth, this.byteOffset + newLength);
+    } catch (error) {
+      this.growthError = error;
+      return false;
+    }
+    const newEnd = newLength - HEAP_EPILOGUE_LENGTH;
+    // 1. the closing epilogue first, so the heap is closed at either end while it grows
+    this.put(newEnd >> 2, BLOCK_ALLOCATED);
+    this.put((newEnd >> 2) + 1, 0);
+    // 2. the last block off its list if it merges; its footer and the old epilogue (now
+    //    inside the merged block) erased
+    let block = end;
+    if (lastSize !== 0) {
+      block = end - lastSize;
+      this.checkFreeNeighbour(block, lastSize, 'last');
+      this.lists.unlink(block, lastSize);
+      this.put((end >> 2) - 1, 0);
+      this.put(end >> 2, 0);
+    }
+    // 3. the new free block tagged over the old epilogue, and listed; 4. length and counters
+    this.put(LENGTH, newLength);
+    this.end = newEnd;
+    this.lists.end = newEnd;
+    this.writeTags(block, lastSize + added, 0);
+    this.lists.link(block, lastSize + added);
+    this.put(FREE, this.word(FREE) + added);
+    if (lastSize === 0) this.put(FREE_BLOCKS, this.word(FREE_BLOCKS) + 1);
+    return true;
+  }
+
+  /**
    * Frees an allocation and merges it with free neighbours on both sides. An offset that is
    * not a live allocation (freed already, never returned by allocate, misaligned, outside the
    * heap) is a CorruptHeapError and changes nothing.
    */
   free(offset: number): void {
+    this.refresh();
     const block = this.liveBlock(offset, 'SharedHeap.free');
     const size = this.word(block >> 2) & SIZE_MASK;
     // The prologue and epilogue read as allocated, so the ends of the heap need no test.
@@ -300,16 +449,20 @@ export class SharedHeap {
 
   /** Usable bytes of a live allocation (at least what was asked); CorruptHeapError like free(). */
   sizeOf(offset: number): number {
+    this.refresh();
     const block = this.liveBlock(offset, 'SharedHeap.sizeOf');
     return (this.word(block >> 2) & SIZE_MASK) - BLOCK_OVERHEAD;
   }
 
   /** Sizes and block counts; under the caller's lock like every call. CorruptHeapError if the free lists are damaged. */
   stats(): HeapStats {
+    this.refresh();
     const free = this.word(FREE);
     const largestFree = this.lists.largest();
     return {
-      size: this.size,
+      size: this.end - HEAP_FIRST_BLOCK_OFFSET,
+      length: this.end + HEAP_EPILOGUE_LENGTH,
+      capacity: this.byteLength,
       used: this.word(USED),
       free,
       largestFree,
@@ -324,7 +477,8 @@ export class SharedHeap {
    * inconsistency found. O(blocks + lists): for tests, `inspect()` and after a recovery.
    */
   verify(): void {
-    verifyHeap(this.words, this.byteOffset);
+    this.refresh();
+    verifyHeap(this.words.subarray(0, (this.end + HEAP_EPILOGUE_LENGTH) >> 2), this.byteOffset, this.byteLength);
   }
 
   private word(index: number): number {
@@ -372,7 +526,7 @@ export class SharedHeap {
     const first = this.byteOffset + HEAP_FIRST_BLOCK_OFFSET + BLOCK_PAYLOAD_OFFSET;
     if (!Number.isInteger(offset) || block < HEAP_FIRST_BLOCK_OFFSET || block > this.end - MIN_BLOCK_SIZE) {
       throw new CorruptHeapError(
-        `${what}: ${offset} is not an offset of this heap's allocations (they lie in [${first}, ${first + this.maxAllocation}))`,
+        `${what}: ${offset} is not an offset of this heap's allocations (they lie in [${first}, ${this.byteOffset + this.end - BLOCK_OVERHEAD}))`,
       );
     }
     if (block % HEAP_ALIGNMENT !== 0) {

@@ -5,7 +5,7 @@
  */
 import type { CodecOption } from '../codec/index.js';
 import { CorruptHeapError, IncompatibleSectionError } from '../errors.js';
-import { MIN_HEAP_LENGTH } from '../layout/heap.js';
+import { HEAP_OVERHEAD, MIN_HEAP_LENGTH } from '../layout/heap.js';
 import {
   NAMESPACE_MAGIC,
   NAMESPACE_VERSION,
@@ -26,14 +26,37 @@ import { SharedHeap } from './heap.js';
 import { Journal } from './journal.js';
 import { HashTable } from './table.js';
 
-/** Bytes of a namespace created without options.size: 16 MiB, committed when it is created. */
+/**
+ * The fixed size of a namespace where sections cannot grow (macOS; Windows until its backend
+ * implements Platform.growObject) and neither size nor maxSize is given: 16 MiB, committed
+ * when it is created.
+ */
 export const DEFAULT_NAMESPACE_SIZE = 16 * 1024 * 1024;
+/** The reserve of a growable namespace without options.maxSize: 1 GiB of address space. */
+export const DEFAULT_MAX_SIZE = 1024 * 1024 * 1024;
+/** The largest namespace: offsets in it are 32-bit words. */
+export const MAX_NAMESPACE_SIZE = 2 ** 31 - 1;
+/** The smallest options.size or options.maxSize. */
+export const MIN_NAMESPACE_SIZE = 64 * 1024;
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
 /** Options of Namespace.open(); an unknown key or a bad value is a typed error naming it. */
 export interface NamespaceOptions {
-  /** Bytes for the whole namespace (default 16 MiB). Only used when it is created. */
+  /**
+   * Bytes committed when the namespace is created (64 KiB to 2 GiB - 1). Alone, it is the
+   * namespace's fixed size, as before growth existed: everything committed at create,
+   * NamespaceFullError past it. With maxSize, what to commit up front (and what the undo
+   * journal is sized from: large lock() groups need a larger size). Only used when created.
+   */
   size?: number;
+  /**
+   * The most the namespace may grow to, in bytes (64 KiB to 2 GiB - 1; default 1 GiB when
+   * size is not given either). The namespace reserves this much address space in every
+   * process that opens it, and commits memory only as it fills: a fresh one costs a few
+   * pages. Where the OS cannot grow shared memory (macOS) the whole maxSize is committed at
+   * create, and the default is a fixed 16 MiB. Only used when created.
+   */
+  maxSize?: number;
   /** File-backed (persistent, the seeds' swapfile). */
   file?: string;
   /** Create it if missing (default true). */
@@ -54,24 +77,40 @@ export interface NamespaceOptions {
   codec?: CodecOption;
 }
 
-export const OPTION_KEYS = ['size', 'file', 'create', 'reuse', 'mode', 'autolock', 'timeout', 'codec'];
+export const OPTION_KEYS = ['size', 'maxSize', 'file', 'create', 'reuse', 'mode', 'autolock', 'timeout', 'codec'];
 
+export const MIN_JOURNAL_CAPACITY = 4096;
+export const MAX_JOURNAL_CAPACITY = 1 << 17;
+
+/** Undo-journal entries for a namespace that commits `size` bytes at create. */
 export function journalCapacity(size: number): number {
-  return Math.max(4096, Math.min(1 << 17, Math.floor(size / 128)));
+  return Math.max(MIN_JOURNAL_CAPACITY, Math.min(MAX_JOURNAL_CAPACITY, Math.floor(size / 128)));
 }
 
 export interface NamespaceLayout {
   journalOffset: number;
   journalCapacity: number;
   heapOffset: number;
+  /** The heap's capacity: it spans the rest of the reserve (its length now is in its own header). */
   heapLength: number;
 }
 
-/** Where the journal and the heap of a namespace of `area` bytes lie. */
-export function namespaceLayout(area: number): NamespaceLayout {
-  const capacity = journalCapacity(area);
+/** Where the journal and the heap of a namespace of `area` bytes (its reserve) lie. */
+export function namespaceLayout(area: number, capacity: number): NamespaceLayout {
   const heapOffset = Math.ceil((NS_JOURNAL_START + Journal.byteLength(capacity)) / 128) * 128;
   return { journalOffset: NS_JOURNAL_START, journalCapacity: capacity, heapOffset, heapLength: (area - heapOffset) & ~7 };
+}
+
+/** Heap bytes a fresh namespace starts with: its header and room for its first tables. */
+const INITIAL_HEAP_LENGTH = 32 * 1024;
+
+/**
+ * User-area bytes a growable namespace commits at create when options.size is not given:
+ * its header, journal and a small heap. The rest is committed as the heap grows.
+ */
+export function initialCommit(area: number): number {
+  const { heapOffset, heapLength } = namespaceLayout(area, journalCapacity(0));
+  return Math.min(area, heapOffset + Math.min(heapLength, INITIAL_HEAP_LENGTH));
 }
 
 /**
@@ -92,7 +131,13 @@ export function readNamespaceHeader(buffer: ArrayBuffer, name: string): Namespac
   if (magic !== NAMESPACE_MAGIC) refuse(`bad magic 0x${(magic >>> 0).toString(16)} (expected "NSPC")`);
   const version = all[NS_VERSION_OFFSET >> 2]!;
   if (version !== NAMESPACE_VERSION) refuse(`format version ${version}, this shmkit reads version ${NAMESPACE_VERSION}`);
-  const expected = namespaceLayout(area);
+  // The journal's capacity was chosen at create (from the bytes committed then); the rest follows from it.
+  const capacity = all[NS_JOURNAL_CAPACITY_OFFSET >> 2]!;
+  if (!(capacity >= MIN_JOURNAL_CAPACITY && capacity <= MAX_JOURNAL_CAPACITY)) {
+    refuse(`its header says journal capacity ${capacity}, not from ${MIN_JOURNAL_CAPACITY} to ${MAX_JOURNAL_CAPACITY} (damaged header)`);
+  }
+  const expected = namespaceLayout(area, capacity);
+  if (expected.heapLength < MIN_HEAP_LENGTH + HEAP_OVERHEAD) refuse(`its journal of ${capacity} entries leaves no room for a heap in ${area} bytes (damaged header)`);
   const fields: Array<[string, number, number]> = [
     ['area length', NS_AREA_LENGTH_OFFSET, area],
     ['journal offset', NS_JOURNAL_OFFSET_OFFSET, expected.journalOffset],
@@ -122,19 +167,24 @@ export function readNamespaceHeader(buffer: ArrayBuffer, name: string): Namespac
   return expected;
 }
 
-/** Lays out a fresh namespace in a section's user area. */
-export function initializeNamespace(buffer: ArrayBuffer): void {
+/**
+ * Lays out a fresh namespace in a section's user area, of which the first `committed` bytes
+ * are memory: the journal is sized from them, the heap starts in them and may grow to the
+ * end of the area.
+ */
+export function initializeNamespace(buffer: ArrayBuffer, committed: number = buffer.byteLength): void {
   const all = new Int32Array(buffer, 0, buffer.byteLength >> 2);
-  const { journalCapacity: capacity, heapOffset, heapLength } = namespaceLayout(buffer.byteLength);
+  const { journalCapacity: capacity, heapOffset, heapLength } = namespaceLayout(buffer.byteLength, journalCapacity(committed));
+  const initialLength = Math.min(heapLength, (committed - heapOffset) & ~7);
   all[NS_VERSION_OFFSET >> 2] = NAMESPACE_VERSION;
   all[NS_AREA_LENGTH_OFFSET >> 2] = buffer.byteLength;
   all[NS_JOURNAL_OFFSET_OFFSET >> 2] = NS_JOURNAL_START;
   all[NS_JOURNAL_CAPACITY_OFFSET >> 2] = capacity;
   all[NS_HEAP_OFFSET_OFFSET >> 2] = heapOffset;
   all[NS_HEAP_LENGTH_OFFSET >> 2] = heapLength;
-  SharedHeap.initialize(buffer, heapOffset, heapLength);
+  SharedHeap.initialize(buffer, heapOffset, initialLength, heapLength);
   const journal = new Journal(buffer, NS_JOURNAL_START, capacity, () => undefined);
-  const heap = new SharedHeap(buffer, heapOffset, heapLength);
+  const heap = new SharedHeap(buffer, heapOffset, heapLength, undefined, { committed: () => committed });
   new HashTable(buffer, NS_VARIABLES_TABLE_OFFSET, heap, journal).create();
   new HashTable(buffer, NS_DIRECTORY_TABLE_OFFSET, heap, journal).create();
   Atomics.store(all, NS_MAGIC_OFFSET >> 2, NAMESPACE_MAGIC); // SYNC POINT: laid out

@@ -109,6 +109,12 @@ export class HashTable {
   private readonly f64: Float64Array;
   private readonly bytes: Uint8Array;
   private readonly head: number; // Int32 index of the table header
+  /**
+   * Offsets a reader follows must end below this: the memory committed under the heap when
+   * last looked (heap.readableEnd()), re-read only when an offset goes past it. Past it lies
+   * the namespace's uncommitted reserve, where a read is SIGBUS, not garbage.
+   */
+  private limit: number;
   private readonly scratch = new Float64Array(1);
   private readonly scratchWords = new Int32Array(this.scratch.buffer);
   /** The entry that holds the value of the last put() (rewritten in place, or new). */
@@ -126,6 +132,12 @@ export class HashTable {
     this.f64 = new Float64Array(buffer, 0, buffer.byteLength >> 3);
     this.bytes = new Uint8Array(buffer);
     this.head = headerOffset >> 2;
+    this.limit = Math.min(this.bytes.length, heap.readableEnd());
+  }
+
+  /** Whether [.., end) lies in committed memory (see limit); cheap unless end is past the cached limit. */
+  private readable(end: number): boolean {
+    return end <= this.limit || end <= (this.limit = Math.min(this.bytes.length, this.heap.readableEnd()));
   }
 
   /** Allocates the directory and the first segment. Under the lock, inside a journaled operation. */
@@ -170,17 +182,17 @@ export class HashTable {
   private bucketWord(i: number, n: number): number {
     const all = this.all;
     const directory = all[this.head + DIRECTORY]!;
-    if (directory <= 0 || (directory & 3) !== 0 || directory + 4 > this.bytes.length) return -1;
+    if (directory <= 0 || (directory & 3) !== 0 || !this.readable(directory + 4)) return -1;
     const capacity = all[directory >> 2]!;
     const s = i >> SEGMENT_BUCKETS_LOG2;
-    if (s >= capacity || directory + 4 * (1 + capacity) > this.bytes.length) return -1;
+    if (s >= capacity || !this.readable(directory + 4 * (1 + capacity))) return -1;
     const segment = all[(directory >> 2) + 1 + s]!;
-    if (segment <= 0 || (segment & 3) !== 0 || segment + SEGMENT_LENGTH > this.bytes.length) return -1;
+    if (segment <= 0 || (segment & 3) !== 0 || !this.readable(segment + SEGMENT_LENGTH)) return -1;
     return (segment >> 2) + (i & SEGMENT_MASK);
   }
 
   private plausibleEntry(entry: number): boolean {
-    return entry > 0 && (entry & 7) === 0 && entry + ENTRY_HEADER_LENGTH <= this.bytes.length;
+    return entry > 0 && (entry & 7) === 0 && this.readable(entry + ENTRY_HEADER_LENGTH);
   }
 
   /** The entry block offset for `key`, NOT_FOUND, or INCONSISTENT. Safe without the lock. */
@@ -215,7 +227,7 @@ export class HashTable {
     const keyLength = all[(entry + ENTRY_KEY_LENGTH_OFFSET) >> 2]!;
     const valueLength = all[(entry + ENTRY_VALUE_LENGTH_OFFSET) >> 2]!;
     const valueAt = entry + ENTRY_HEADER_LENGTH + keyLength;
-    if (keyLength <= 0 || valueLength < 0 || valueAt + valueLength > this.bytes.length) return false;
+    if (keyLength <= 0 || valueLength < 0 || !this.readable(valueAt + valueLength)) return false;
     if (!this.fitsBlock(entry, ENTRY_HEADER_LENGTH + keyLength + valueLength)) return false;
     view.offset = entry;
     view.keyLength = keyLength;
@@ -595,7 +607,7 @@ export class HashTable {
   }
 
   private keyMatches(entry: number, key: Uint8Array, keyLength: number): number {
-    if (entry + ENTRY_HEADER_LENGTH + keyLength > this.bytes.length) return INCONSISTENT;
+    if (!this.readable(entry + ENTRY_HEADER_LENGTH + keyLength)) return INCONSISTENT;
     if (this.all[(entry + ENTRY_KEY_LENGTH_OFFSET) >> 2] !== keyLength) return 0;
     const bytes = this.bytes;
     const at = entry + ENTRY_HEADER_LENGTH;

@@ -83,7 +83,7 @@ describe('shmkit inspect', () => {
     await holder.exit(10_000);
 
     const report = await shmkitJson<Report>(['inspect', name]);
-    expect(report.section).toMatchObject({ name, kind: 'namespace', formatVersion: 2, size: 512 * 1024, creator: { pid: process.pid, alive: true } });
+    expect(report.section).toMatchObject({ name, kind: 'namespace', formatVersion: 3, size: 512 * 1024, creator: { pid: process.pid, alive: true } });
     expect(report.section.attached).toContainEqual({ pid: process.pid, alive: true });
     expect(report.section.attached).toContainEqual({ pid: holder.process.pid, alive: false });
     const nsReport = report.namespace!;

@@ -18,6 +18,7 @@ interface Row {
   size: number;
   totalSize: number;
   committed: number | null;
+  reserved: number;
   creatorPid: number;
   createdAt: string | null;
   attached: Array<{ pid: number; alive: boolean }>;
@@ -60,6 +61,9 @@ describe('shmkit ls', () => {
     const nsName = uniqueName('cli-ls-ns');
     const ns = Namespace.open(nsName, { size: 256 * 1024 });
     closers.push(() => ns.close());
+    const growName = uniqueName('cli-ls-grow');
+    const growing = Namespace.open(growName, { maxSize: 64 * 1024 * 1024 });
+    closers.push(() => growing.close());
     const child = await hold(raw);
 
     const rows = await shmkitJson<Row[]>(['ls']);
@@ -71,16 +75,25 @@ describe('shmkit ls', () => {
     expect(typeof rawRow.createdAt).toBe('string');
     const nsRow = rows.find((row) => row.name === nsName)!;
     expect(nsRow).toMatchObject({ kind: 'namespace', size: 256 * 1024, attached: [{ pid: process.pid, alive: true }] });
+    // Committed and reserved: a fixed namespace commits it all, a growable one a few pages of its 64 MiB.
+    expect(nsRow.committed).toBe(nsRow.reserved);
+    const growRow = rows.find((row) => row.name === growName)!;
+    expect(growRow).toMatchObject({ size: 64 * 1024 * 1024, reserved: 64 * 1024 * 1024 + 16384 });
+    expect(growRow.committed).toBeLessThan(256 * 1024);
     // Stable keys: every row has all of them.
     for (const row of rows) expect(Object.keys(row).sort()).toEqual(Object.keys(rawRow).sort());
 
     const text = await shmkit(['ls']);
     expect(text.code).toBe(0);
     expect(widest(text.stdout)).toBeLessThanOrEqual(80);
-    expect(text.stdout.split('\n')[0]).toMatch(/^NAME\s+KIND\s+SIZE\s+CREATOR\s+STATE\s+ATTACHED$/);
+    expect(text.stdout.split('\n')[0]).toMatch(/^NAME\s+KIND\s+SIZE\s+COMMITTED\s+CREATOR\s+STATE\s+ATTACHED$/);
     const one = await shmkit(['ls', '--prefix', raw]);
     const line = one.stdout.split('\n')[1]!;
-    expect(line.split(/\s+/)).toEqual([raw, 'raw', '4', 'KiB', String(process.pid), 'live', ...rawRow.attached.map((a) => String(a.pid))]);
+    // (The name may be cut in the middle to leave room for the COMMITTED column in 80 columns.)
+    expect(line.split(/\s+/).slice(1)).toEqual(['raw', '4', 'KiB', '20', 'KiB', String(process.pid), 'live', ...rawRow.attached.map((a) => String(a.pid))]);
+    expect(raw.endsWith(line.split(/\s+/)[0]!.split('…').at(-1)!)).toBe(true);
+    const grown = (await shmkit(['ls', '--prefix', growName])).stdout.split('\n')[1]!;
+    expect(grown.split(/\s+/).slice(1, 6)).toEqual(['namespace', '64', 'MiB', String(growRow.committed! / 1024), 'KiB']);
   });
 
   it('cuts a long name in the middle with an ellipsis to fit 80 columns', async () => {

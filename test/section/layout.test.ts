@@ -21,6 +21,9 @@ describe('section header layout', () => {
     expect(layout.CREATED_AT_OFFSET).toBe(64);
     expect(layout.ARMED_SLOTS_OFFSET).toBe(72);
     expect(layout.SLOT_HIGH_WATER_OFFSET).toBe(76);
+    expect(layout.COMMITTED_UNITS_OFFSET).toBe(80);
+    expect(layout.COMMIT_UNIT).toBe(4096);
+    expect(layout.FORMAT_VERSION).toBe(3);
     expect(layout.FIXED_FIELDS_END).toBeLessThanOrEqual(layout.NAME_OFFSET);
     expect(layout.NAME_OFFSET).toBe(128);
     expect(layout.NAME_OFFSET + layout.NAME_CAPACITY).toBeLessThanOrEqual(layout.ATTACH_TABLE_OFFSET);

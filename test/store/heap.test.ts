@@ -32,6 +32,7 @@ describe('shared heap layout', () => {
     expect(layout.HEAP_SL_BITMAPS_OFFSET).toBe(32);
     expect(layout.HEAP_FL_COUNT).toBe(25);
     expect(layout.HEAP_SL_COUNT).toBe(16);
+    expect(layout.HEAP_CAPACITY_OFFSET).toBe(132);
     expect(layout.HEAP_LIST_HEADS_OFFSET).toBe(136);
     expect(layout.HEAP_PROLOGUE_OFFSET).toBe(1740);
     expect(layout.HEAP_HEADER_LENGTH).toBe(1744);
@@ -74,6 +75,8 @@ describe('SharedHeap', () => {
     heap.verify();
     expect(heap.stats()).toEqual({
       size: 64 * 1024 - layout.HEAP_OVERHEAD,
+      length: 64 * 1024,
+      capacity: 64 * 1024,
       used: 0,
       free: 64 * 1024 - layout.HEAP_OVERHEAD,
       largestFree: 64 * 1024 - layout.HEAP_OVERHEAD,
