@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Namespace, Section } from '../../dist/index.js';
 import { closeAfter, scratchDir, startChild, test, uniqueName } from './harness.mjs';
+import { committedInView } from './view-state.mjs';
 
 const MiB = 1 << 20;
 const VALUE_BYTES = 4096;
@@ -44,11 +45,14 @@ test('growth across processes: A fills 10 MiB, B (mapped before) reads it all an
   assert.ok(filled.committed >= 10 * MiB, `A left ${filled.committed} committed`);
   b.process.send('go');
   const second = await outcomeOf(b);
+  // B's view, mapped before A grew and never committed by B, reports A's commits as its own.
+  assert.ok(second.viewCommitted[0] > filled.committed, `B's view: ${second.viewCommitted[0]} committed after A's ${filled.committed}`);
   assert.equal(second.checked, COUNT);
   assert.equal(second.written, COUNT);
   assert.ok(second.committed >= 20 * MiB, `B left ${second.committed} committed`);
   // This process mapped the section first of all and committed nothing since.
   assert.equal(ns.section.committed, second.committed);
+  assert.ok(committedInView(ns.section.mapping) > second.committed, 'the creator\'s view reports B\'s commits');
   for (const [prefix, id] of [['a', 1], ['b', 2]]) {
     for (let n = 0; n < COUNT; n += 97) assert.equal(ns.get(`${prefix}${n}`)[0], (n * 31 + id) & 255, `${prefix}${n}`);
   }
