@@ -25,7 +25,7 @@ export const STILL_ACTIVE = 259;
 export const ERROR_FILE_NOT_FOUND = 2, ERROR_PATH_NOT_FOUND = 3, ERROR_ACCESS_DENIED = 5;
 export const ERROR_INVALID_PARAMETER = 87, ERROR_ALREADY_EXISTS = 183, ERROR_FILE_INVALID = 1006;
 export const ERROR_PRIVILEGE_NOT_HELD = 1314;
-export const MEM_COMMIT = 0x1000, MEM_MAPPED = 0x4_0000;
+export const MEM_COMMIT = 0x1000, MEM_RESERVE = 0x2000, MEM_MAPPED = 0x4_0000;
 
 /** Win32 error codes: symbolic name, and the errno whose typed error fits. */
 const WINDOWS_ERRORS: Record<number, readonly [string, string?]> = {

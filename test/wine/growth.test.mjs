@@ -37,6 +37,9 @@ test('growth across processes: A fills 10 MiB, B (mapped before) reads it all an
   const opened = await b.message(30_000);
   assert.equal(opened.opened, true);
   assert.ok(opened.committed < 256 * 1024, `B opened at ${opened.committed} committed bytes`);
+  // B maps the whole reserve, committed or not (Section.mappedBy counts both parts of the view).
+  const mapped = Section.mappedBy(b.pid).find((row) => row.name === name);
+  assert.ok(mapped && mapped.mappedBytes >= ns.section.size, JSON.stringify(mapped));
   const a = peer({ name, steps: [{ fill: { prefix: 'a', count: COUNT, id: 1, valueBytes: VALUE_BYTES } }] });
   assert.equal((await a.message(30_000)).opened, true);
   const filled = await outcomeOf(a);
