@@ -8,7 +8,7 @@ import koffi from 'koffi';
 import { NoSpaceError, type ShmkitError } from '../errors.js';
 import { translateOsError } from './errno.js';
 
-export const PAGE_READONLY = 0x02, PAGE_READWRITE = 0x04, SEC_COMMIT = 0x800_0000;
+export const PAGE_READONLY = 0x02, PAGE_READWRITE = 0x04, SEC_COMMIT = 0x800_0000, SEC_RESERVE = 0x400_0000;
 export const FILE_MAP_WRITE = 0x2, FILE_MAP_READ = 0x4;
 export const GENERIC_READ = 0x8000_0000, GENERIC_WRITE = 0x4000_0000;
 export const FILE_SHARE_ALL = 0x1 | 0x2 | 0x4; // read, write, delete: every process maps the same file
@@ -25,7 +25,7 @@ export const STILL_ACTIVE = 259;
 export const ERROR_FILE_NOT_FOUND = 2, ERROR_PATH_NOT_FOUND = 3, ERROR_ACCESS_DENIED = 5;
 export const ERROR_INVALID_PARAMETER = 87, ERROR_ALREADY_EXISTS = 183, ERROR_FILE_INVALID = 1006;
 export const ERROR_PRIVILEGE_NOT_HELD = 1314;
-export const MEM_COMMIT = 0x1000, MEM_MAPPED = 0x4_0000;
+export const MEM_COMMIT = 0x1000, MEM_RESERVE = 0x2000, MEM_MAPPED = 0x4_0000;
 
 /** Win32 error codes: symbolic name, and the errno whose typed error fits. */
 const WINDOWS_ERRORS: Record<number, readonly [string, string?]> = {
@@ -69,6 +69,7 @@ export function bindKernel32() {
     mapViewOfFile: k.func('void * __stdcall MapViewOfFile(void *mapping, uint32_t access, uint32_t offsetHigh, uint32_t offsetLow, size_t length)'),
     unmapViewOfFile: k.func('int __stdcall UnmapViewOfFile(void *address)'),
     flushViewOfFile: k.func('int __stdcall FlushViewOfFile(void *address, size_t length)'),
+    virtualAlloc: k.func('void * __stdcall VirtualAlloc(void *address, size_t size, uint32_t type, uint32_t protect)'),
     virtualQuery: k.func('size_t __stdcall VirtualQuery(void *address, void *info, size_t length)'),
     virtualQueryEx: k.func('size_t __stdcall VirtualQueryEx(void *process, void *address, void *info, size_t length)'),
     createMutex: k.func('void * __stdcall CreateMutexW(void *security, int initialOwner, str16 name)'),

@@ -21,6 +21,7 @@ import {
   ERROR_ACCESS_DENIED,
   MEM_COMMIT,
   MEM_MAPPED,
+  MEM_RESERVE,
   PROCESS_QUERY_INFORMATION,
   PROCESS_VM_READ,
   type Kernel32,
@@ -68,7 +69,11 @@ export function windowsMappedSections(k: Kernel32, pid: number): MappedSection[]
   }
 }
 
-/** Every committed MEM_MAPPED view: its regions grouped by the allocation they belong to. */
+/**
+ * Every MEM_MAPPED view: its regions grouped by the allocation they belong to. A view of a
+ * growable (SEC_RESERVE) section is a committed run and a reserved rest; both count, so that
+ * mappedBytes is the view's length, as on Linux.
+ */
 function mappedViews(k: Kernel32, process: bigint): View[] {
   const views = new Map<bigint, View>();
   const info = Buffer.alloc(MBI_SIZE);
@@ -80,7 +85,7 @@ function mappedViews(k: Kernel32, process: bigint): View[] {
     const size = info.readBigUInt64LE(24);
     const state = info.readUInt32LE(32);
     const type = info.readUInt32LE(40);
-    if (type === MEM_MAPPED && state === MEM_COMMIT) {
+    if (type === MEM_MAPPED && (state === MEM_COMMIT || state === MEM_RESERVE)) {
       const view = views.get(allocationBase);
       if (view) view.bytes += Number(size);
       else views.set(allocationBase, { base: allocationBase, bytes: Number(size) });

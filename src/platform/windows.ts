@@ -52,11 +52,13 @@ import {
   GENERIC_WRITE,
   kernel32,
   type Kernel32,
+  MEM_COMMIT,
   MUTEX_MODIFY_STATE,
   OPEN_EXISTING,
   PAGE_READONLY,
   PAGE_READWRITE,
   SEC_COMMIT,
+  SEC_RESERVE,
   SYNCHRONIZE,
   translateWinError,
   WAIT_ABANDONED,
@@ -174,15 +176,22 @@ class WindowsPlatform implements Platform {
 
   createObject(request: CreateRequest): SharedObject {
     const what = `creating ${describe(request)}`;
-    const high = Math.floor(request.size / 0x1_0000_0000);
-    const low = request.size >>> 0;
+    // A growable section (reserve > size) is as large as its reserve: every process maps all
+    // of it once and nobody remaps (see growObject).
+    const growable = request.reserve !== undefined && request.reserve > request.size;
+    const total = growable ? request.reserve : request.size;
+    const high = Math.floor(total / 0x1_0000_0000);
+    const low = total >>> 0;
     // Windows has no POSIX mode: request.mode is ignored. 'Local\' objects and new files get the
     // creator's default DACL, which other users' processes cannot open.
     if (!request.file) {
       // SEC_COMMIT charges the whole size to the commit limit now, so a request the paging
       // file cannot back fails here with ERROR_COMMITMENT_LIMIT, never at first touch.
+      // SEC_RESERVE (growable) charges nothing: `size` bytes are committed below, the rest by
+      // growObject, each commit failing there rather than at first touch.
       const name = this.objectName(request.name, request.scope);
-      const handle = this.k.createFileMapping(-1, null, PAGE_READWRITE | SEC_COMMIT, high, low, name) as bigint | null;
+      const flags = PAGE_READWRITE | (growable ? SEC_RESERVE : SEC_COMMIT);
+      const handle = this.k.createFileMapping(-1, null, flags, high, low, name) as bigint | null;
       const error = this.k.getLastError() as number;
       if (handle === null) throw this.scopeError(error, request, what, 'CreateFileMappingW');
       if (error === ERROR_ALREADY_EXISTS) { // success, but on the existing mapping
@@ -195,9 +204,12 @@ class WindowsPlatform implements Platform {
       };
       try {
         this.lockCreation(object); // held from create, as the Platform interface says
-      } catch (lockError) {
-        this.closeObject(object);
-        throw lockError;
+        // Committed after locking: an opener that stats the section before this sees 0
+        // committed bytes (statObject) and waits for the creator, never touches a reserved page.
+        if (growable) this.commitSection(object, request.size, what);
+      } catch (setupError) {
+        this.closeObject(object); // the last handle: the mapping goes with it
+        throw setupError;
       }
       return object;
     }
@@ -220,7 +232,11 @@ class WindowsPlatform implements Platform {
     }
     // An unnamed mapping: other processes find file-backed sections by path, not by name.
     // Creating it grows the file to `size`; NTFS allocates the clusters of a non-sparse file
-    // as its end moves, so a full disk fails here with ERROR_DISK_FULL.
+    // as its end moves, so a full disk fails here with ERROR_DISK_FULL. A growable one is
+    // sized to its whole reserve here: a file mapping cannot be SEC_RESERVE (the flag is for
+    // the paging file), and a view cannot reach past the mapping object's size, which is
+    // fixed at its creation; so the file is committed whole and growObject has nothing to do
+    // (docs/decisions.md, "Growth").
     const handle = this.k.createFileMapping(fileHandle, null, PAGE_READWRITE, high, low, null) as bigint | null;
     if (handle === null) {
       const error = this.k.getLastError() as number;
@@ -282,14 +298,20 @@ class WindowsPlatform implements Platform {
       return { size: Number(size.readBigInt64LE(0)), uid: -1, mode: 0o600 };
     }
     // No documented call sizes a paging-file section (NtQuerySection is ntdll's): map all of
-    // it (length 0) and ask VirtualQuery how large the committed region is.
+    // it (length 0) and ask VirtualQuery how large the committed region is. For a SEC_RESERVE
+    // section that is the committed prefix (growth commits from the end of it), which is
+    // what the size of a growable object means (Platform.growObject); a section whose first
+    // page is not committed yet (its creator is between CreateFileMapping and the commit) is
+    // 0 bytes: touching it would be an access violation.
     const pointer = this.k.mapViewOfFile(o.handle, FILE_MAP_READ, 0, 0, 0) as bigint | null;
     if (pointer === null) throw fail('MapViewOfFile');
-    const info = Buffer.alloc(48); // MEMORY_BASIC_INFORMATION; RegionSize after 3 pointers + 2 DWORDs
+    const info = Buffer.alloc(48); // MEMORY_BASIC_INFORMATION; RegionSize after 3 pointers + 2 DWORDs, State after it
     const ok = this.k.virtualQuery(pointer, info, info.length) as number | bigint;
     this.k.unmapViewOfFile(pointer);
     if (!ok) throw fail('VirtualQuery');
-    const size = this.k.pointerSize === 8 ? Number(info.readBigUInt64LE(24)) : info.readUInt32LE(12);
+    const wide = this.k.pointerSize === 8;
+    const state = wide ? info.readUInt32LE(32) : info.readUInt32LE(16);
+    const size = state !== MEM_COMMIT ? 0 : wide ? Number(info.readBigUInt64LE(24)) : info.readUInt32LE(12);
     return { size, uid: -1, mode: 0o600 };
   }
 
@@ -376,6 +398,47 @@ class WindowsPlatform implements Platform {
     }
   }
 
+  /**
+   * Growth of a SEC_RESERVE section: commits bytes [from, to) through this process's view.
+   * The commit belongs to the section, not to the view: every other view of it, in this
+   * process or another, may touch those pages at once without committing them itself (tested
+   * under Wine with two processes; Wine's own conformance test, kernel32 virtual.c
+   * test_MapViewOfFile, which also runs on Windows, checks that a second view reports
+   * MEM_COMMIT after a commit through the first; docs/decisions.md, "Growth"). Pages once
+   * committed stay so for the section's life (VirtualFree cannot decommit a view), which is
+   * what the growth layer assumes: memory is never given back.
+   *
+   * ERROR_COMMITMENT_LIMIT (RAM + paging file exhausted) is NoSpaceError, and nothing was
+   * committed. A file-backed section was sized to its reserve at create: nothing to do.
+   */
+  growObject(object: SharedObject, mapping: Mapping, from: number, to: number): void {
+    const o = own(object);
+    if (to <= from || o.fileHandle !== null) return;
+    const what = `growing ${o.label} to ${to} bytes`;
+    if (growFailure !== undefined) throw translateWinError(growFailure, what, o.label, 'VirtualAlloc');
+    if (this.k.virtualAlloc(mapping.address + BigInt(from), to - from, MEM_COMMIT, PAGE_READWRITE) === null) {
+      throw translateWinError(this.k.getLastError() as number, what, o.label, 'VirtualAlloc');
+    }
+  }
+
+  /**
+   * The first commit of a growable section, through a passing view of all of it. Of all of
+   * it: Wine 8 forgets a commit made through a view shorter than the section once that view
+   * is unmapped (Windows keeps it: the commit is the section's), and shmkit's own views are
+   * all whole-section ones too.
+   */
+  private commitSection(object: WindowsObject, size: number, what: string): void {
+    const pointer = this.k.mapViewOfFile(object.handle, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 0) as bigint | null;
+    if (pointer === null) throw translateWinError(this.k.getLastError() as number, what, object.label, 'MapViewOfFile');
+    try {
+      if (this.k.virtualAlloc(pointer, size, MEM_COMMIT, PAGE_READWRITE) === null) {
+        throw translateWinError(this.k.getLastError() as number, what, object.label, 'VirtualAlloc');
+      }
+    } finally {
+      this.k.unmapViewOfFile(pointer); // the commit stays with the section
+    }
+  }
+
   map(object: SharedObject, length: number): Mapping {
     const o = own(object);
     const access = o.readonly ? FILE_MAP_READ : FILE_MAP_READ | FILE_MAP_WRITE;
@@ -459,6 +522,12 @@ class WindowsPlatform implements Platform {
     return processStartTime(this.k, pid);
   }
 }
+
+/**
+ * Test hook, as on Linux: SHMKIT_TEST_GROW_WINERROR=1455 makes every growObject fail with that Win32 error (1455 is ERROR_COMMITMENT_LIMIT), since Wine does not
+ * enforce a commit limit (it commits 512 GiB without complaint).
+ */
+const growFailure = Number(process.env['SHMKIT_TEST_GROW_WINERROR'] ?? 0) || undefined;
 
 export function createWindowsPlatform(): Platform {
   return new WindowsPlatform();
