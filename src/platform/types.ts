@@ -135,8 +135,8 @@ export interface Platform {
    *
    * Linux: posix_fallocate(fd, from, to - from), which extends the file and allocates its
    * pages. Windows: VirtualAlloc(view + from, to - from, MEM_COMMIT, PAGE_READWRITE) on a
-   * paging-file section created with SEC_RESERVE (file-backed: SetFileInformationByHandle
-   * / SetEndOfFile first). Absent where the OS cannot grow a shared object (macOS: a POSIX
+   * paging-file section created with SEC_RESERVE (file-backed: nothing; a file mapping's size
+   * is fixed when it is made, so the whole reserve is created at once). Absent where the OS cannot grow a shared object (macOS: a POSIX
    * shm object can be sized by ftruncate once only): sections there commit their whole
    * reserve at create, and namespaces default to a fixed size (see docs/decisions.md).
    *
