@@ -1140,7 +1140,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
       try {
         const length = this.readOrThrowIfClosed();
         if (length >= 0) return length;
-        result = await parkAsync(this.waiter, this.dataSignal, signal, wait, what, slice);
+        result = await parkAsync(this.waiter, this.dataSignal, signal, wait, what, this.parkSlice(slice));
       } finally {
         ring.unparkConsumer();
       }
@@ -1162,7 +1162,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
       try {
         const length = this.readOrThrowIfClosed();
         if (length >= 0) return length;
-        result = parkSync(this.waiter, this.dataSignal, signal, wait, what, slice);
+        result = parkSync(this.waiter, this.dataSignal, signal, wait, what, this.parkSlice(slice));
       } finally {
         ring.unparkConsumer();
       }
@@ -1258,7 +1258,29 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Whether receivers end with SendersGoneError once no live sender is left (not for mailboxes). */
   protected get watchesSenders(): boolean {
-    return true;
+    return this.sendersWatched;
+  }
+
+  private sendersWatched = true;
+
+  /**
+   * This handle's receives wait on an empty channel even when no live sender is left, instead
+   * of ending with SendersGoneError: for a receiver whose owner knows by other means who lives
+   * (the pool's supervisor watches its workers and submitters). Such a receiver parks on an
+   * empty, drained channel with no time slice at all, so an idle one costs no CPU.
+   */
+  ignoreSenders(): this {
+    this.sendersWatched = false;
+    return this;
+  }
+
+  /**
+   * The longest a receiver parks before it looks again. A receiver that watches senders
+   * needs slices (a sender may die without a word); one that does not needs them only while
+   * a claim is open (a dead producer's claim is unblocked by looking), never on a drained ring.
+   */
+  private parkSlice(slice: number): number {
+    return !this.watchesSenders && this.ring.drained() ? Infinity : slice;
   }
 
   /** A slice that passed with nothing to read: maybe a dead producer blocks the head. */

@@ -21,6 +21,7 @@ import {
   RING_DATA_WAKE_PENDING_OFFSET,
   RING_FLAG_CLOSED,
   RING_FLAGS_OFFSET,
+  RING_HEAD_OFFSET,
   RING_HEADER_LENGTH,
   RING_KIND_OFFSET,
   RING_MAGIC,
@@ -29,6 +30,7 @@ import {
   RING_PRODUCERS_PARKED_OFFSET,
   RING_SPACE_SIGNAL_OFFSET,
   RING_SPACE_WAKE_PENDING_OFFSET,
+  RING_TAIL_OFFSET,
   RING_VERSION,
   RING_VERSION_OFFSET,
   maxPayloadLength,
@@ -37,6 +39,9 @@ import {
 import { checkPlacement } from '../sync/placement.js';
 import type { Waiter } from '../sync/waiter.js';
 import { SenderTable } from './sender-table.js';
+
+const SHARED_HEAD = RING_HEAD_OFFSET >> 2;
+const SHARED_TAIL = RING_TAIL_OFFSET >> 2;
 
 export const CLOSED = RING_FLAGS_OFFSET >> 2;
 export const DATA_SIGNAL = RING_DATA_SIGNAL_OFFSET >> 2;
@@ -180,6 +185,17 @@ export abstract class RingBase {
     this.bytes = Buffer.from(buffer, byteOffset + RING_HEADER_LENGTH, capacity);
     this.plainBytes = new Uint8Array(buffer, byteOffset + RING_HEADER_LENGTH, capacity);
     this.words = new Int32Array(buffer, byteOffset + RING_HEADER_LENGTH, capacity >> 2);
+  }
+
+  /**
+   * Whether the shared head has reached the shared tail: every claimed record was read, so no
+   * claim is open and no dead producer can be blocking a reader. A reader that parks on this
+   * needs no time slice to look for one: a producer that claims later and dies leaves the
+   * head behind the tail, and the next live publication (which wakes the reader) shows it.
+   * Conservative: a consumer that has not published its head yet looks not drained.
+   */
+  drained(): boolean {
+    return Atomics.load(this.header, SHARED_HEAD) === Atomics.load(this.header, SHARED_TAIL);
   }
 
   /** True once end() was called by any process: no more sends; receivers drain. */

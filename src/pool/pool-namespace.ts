@@ -43,16 +43,21 @@ export function findPoolBlock(ns: Namespace): PoolBlock | undefined {
   }
 }
 
+/*
+ * The pool's own channels ignore their senders' liveness (Channel.ignoreSenders): the
+ * supervisor watches workers and submitters and fails what a dead one leaves, so a receiver
+ * never needs SendersGoneError, and an idle worker or submitter parks without time slices.
+ */
 export function taskQueue(ns: Namespace): Channel<Uint8Array> {
-  return ns.channel<Uint8Array>(POOL_QUEUE_NAME, { kind: 'mpmc', capacity: POOL_QUEUE_CAPACITY, codec: 'raw' });
+  return ns.channel<Uint8Array>(POOL_QUEUE_NAME, { kind: 'mpmc', capacity: POOL_QUEUE_CAPACITY, codec: 'raw' }).ignoreSenders();
 }
 
 export function resultsChannel(ns: Namespace, slot: number): Channel<Uint8Array> {
-  return ns.channel<Uint8Array>(`results.${slot}`, { kind: 'mpsc', capacity: POOL_RESULTS_CAPACITY, codec: 'raw' });
+  return ns.channel<Uint8Array>(`results.${slot}`, { kind: 'mpsc', capacity: POOL_RESULTS_CAPACITY, codec: 'raw' }).ignoreSenders();
 }
 
 export function controlChannel(ns: Namespace, workerId: number): Channel<Uint8Array> {
-  return ns.channel<Uint8Array>(`control.${workerId}`, { kind: 'mpsc', capacity: POOL_CONTROL_CAPACITY, codec: 'raw' });
+  return ns.channel<Uint8Array>(`control.${workerId}`, { kind: 'mpsc', capacity: POOL_CONTROL_CAPACITY, codec: 'raw' }).ignoreSenders();
 }
 
 export function mailboxName(workerId: number): string {

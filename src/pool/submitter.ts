@@ -286,7 +286,6 @@ export class Submitter {
         } catch (error) {
           const code = (error as ShmkitError).code;
           if (code === 'ERR_SHMKIT_TIMEOUT') this.checkPoolLives();
-          else if (code === 'ERR_SHMKIT_SENDERS_GONE') await sleep(20); // every worker died: replacements come
           else if (code === 'ERR_SHMKIT_SECTION_CLOSED') return;
           else throw error;
         }
@@ -469,6 +468,3 @@ const TYPED_ERRORS: Record<string, new (message: string) => Error> = {
   ERR_SHMKIT_POOL_CLOSED: PoolClosedError,
 };
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
