@@ -144,9 +144,15 @@ class WorkerLoop {
 
   async run(): Promise<void> {
     const controlLoop = this.serveControl();
+    // Dying (process.exit() in a handler, an uncaught error): Node then waits for the libuv
+    // pool thread that holds our parked waits (futex_waitv, no timeout) and never exits.
+    // Aborting them now, synchronously in 'exit', wakes that thread.
+    const onExit = (): void => this.stop.abort();
+    process.on('exit', onExit);
     try {
       await this.serveTasks();
     } finally {
+      process.off('exit', onExit);
       this.stop.abort();
       await controlLoop.catch(() => undefined);
       this.ns.close();
