@@ -274,9 +274,10 @@ class WorkerLoop {
       } else {
         payload = encodeError(value);
       }
+      // Counted before the result is published: a submitter that has its result sees it counted.
+      block.count(status === RESULT_OK ? POOL_COMPLETED_OFFSET : POOL_FAILED_OFFSET, 1);
       sending = this.sendResult(submitter, generation, id, status, micros, payload);
       const slot = this.config.slot;
-      block.count(status === RESULT_OK ? POOL_COMPLETED_OFFSET : POOL_FAILED_OFFSET, 1);
       Atomics.add(block.words, block.worker(slot, WORKER_BUSY_MS_OFFSET), Math.round(elapsed));
       Atomics.add(block.words, block.worker(slot, WORKER_TASKS_RUN_OFFSET), 1);
       Atomics.store(block.words, block.worker(slot, WORKER_DEADLINE_OFFSET), 0);
