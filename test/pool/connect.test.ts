@@ -39,7 +39,7 @@ describe.each(['thread', 'process'] as const)('Pool.connect (%s workers)', (mode
 describe('Pool.connect errors', () => {
   it('no such pool: SectionNotFoundError at once, TimeoutError after a timeout', async () => {
     const name = uniqueName('nopool');
-    const error = await Pool.connect(name).catch((e: unknown) => e as Error);
+    const error = (await Pool.connect(name).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(SectionNotFoundError);
     // It names the pool and how to make one, not Section.create (issue 10).
     expect(error.message).toBe(`no pool '${name}': create it with new Pool({ name: '${name}', ... }) or pass { timeout } to wait for it`);

@@ -65,7 +65,7 @@ describe('pool.map()', () => {
 
 describe('pool.map() over many items (issue 10)', () => {
   it('adds one abort listener to its signal, not one per task: no MaxListenersExceededWarning', async () => {
-    const { getEventListeners } = await import('node:events');
+    const { getEventListeners } = (await import('node:events')) as unknown as { getEventListeners(target: EventTarget, type: string): unknown[] };
     const pool = makePool({ maxWorkers: 2 });
     const warnings: string[] = [];
     const onWarning = (warning: Error): void => void warnings.push(warning.name);
