@@ -29,7 +29,12 @@ export async function* mapTasks<R>(run: Run, iterable: Iterable<unknown> | Async
   const onOuterAbort = (): void => controller.abort(outer!.reason);
   if (outer?.aborted) onOuterAbort();
   else outer?.addEventListener('abort', onOuterAbort, { once: true });
-  const runOptions: RunOptions = { signal: controller.signal, ...(parsed.name === undefined ? {} : { name: parsed.name }) };
+  // One controller per task in flight, aborted by the map's: one listener each (a shared
+  // signal with one listener per task warned MaxListenersExceeded past 10 tasks).
+  const aborts: AbortController[] = [];
+  controller.signal.addEventListener('abort', () => {
+    for (const task of aborts) task.abort(controller.signal.reason);
+  }, { once: true });
   const window: Array<Promise<unknown>> = [];
   let exhausted = false;
   try {
@@ -40,11 +45,15 @@ export async function* mapTasks<R>(run: Run, iterable: Iterable<unknown> | Async
           exhausted = true;
           break;
         }
-        const promise = run(next.value, runOptions);
+        const task = new AbortController();
+        if (controller.signal.aborted) task.abort(controller.signal.reason);
+        const promise = run(next.value, { signal: task.signal, ...(parsed.name === undefined ? {} : { name: parsed.name }) });
+        aborts.push(task);
         promise.catch(() => undefined); // its rejection surfaces when its turn comes
         window.push(promise);
       }
       const head = window.shift();
+      aborts.shift();
       if (head === undefined) return;
       yield (await head) as R;
     }

@@ -142,7 +142,7 @@ export class Pool implements AsyncDisposable {
         if (!(error instanceof SectionNotFoundError)) throw error;
       }
       if (performance.now() >= deadline) {
-        throw timeout > 0 ? new TimeoutError(`Pool.connect('${name}'): no pool of that name within ${timeout} ms`) : new SectionNotFoundError(name);
+        throw timeout > 0 ? new TimeoutError(`Pool.connect('${name}'): no pool of that name within ${timeout} ms`) : new SectionNotFoundError(name, `no pool '${name}': create it with new Pool({ name: '${name}', ... }) or pass { timeout } to wait for it`);
       }
       await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
     }

@@ -144,9 +144,15 @@ class WorkerLoop {
 
   async run(): Promise<void> {
     const controlLoop = this.serveControl();
+    // Dying (process.exit() in a handler, an uncaught error): Node then waits for the libuv
+    // pool thread that holds our parked waits (futex_waitv, no timeout) and never exits.
+    // Aborting them now, synchronously in 'exit', wakes that thread.
+    const onExit = (): void => this.stop.abort();
+    process.on('exit', onExit);
     try {
       await this.serveTasks();
     } finally {
+      process.off('exit', onExit);
       this.stop.abort();
       await controlLoop.catch(() => undefined);
       this.ns.close();
@@ -268,9 +274,10 @@ class WorkerLoop {
       } else {
         payload = encodeError(value);
       }
+      // Counted before the result is published: a submitter that has its result sees it counted.
+      block.count(status === RESULT_OK ? POOL_COMPLETED_OFFSET : POOL_FAILED_OFFSET, 1);
       sending = this.sendResult(submitter, generation, id, status, micros, payload);
       const slot = this.config.slot;
-      block.count(status === RESULT_OK ? POOL_COMPLETED_OFFSET : POOL_FAILED_OFFSET, 1);
       Atomics.add(block.words, block.worker(slot, WORKER_BUSY_MS_OFFSET), Math.round(elapsed));
       Atomics.add(block.words, block.worker(slot, WORKER_TASKS_RUN_OFFSET), 1);
       Atomics.store(block.words, block.worker(slot, WORKER_DEADLINE_OFFSET), 0);

@@ -38,7 +38,11 @@ describe.each(['thread', 'process'] as const)('Pool.connect (%s workers)', (mode
 
 describe('Pool.connect errors', () => {
   it('no such pool: SectionNotFoundError at once, TimeoutError after a timeout', async () => {
-    await expect(Pool.connect(uniqueName('nopool'))).rejects.toBeInstanceOf(SectionNotFoundError);
+    const name = uniqueName('nopool');
+    const error = (await Pool.connect(name).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(SectionNotFoundError);
+    // It names the pool and how to make one, not Section.create (issue 10).
+    expect(error.message).toBe(`no pool '${name}': create it with new Pool({ name: '${name}', ... }) or pass { timeout } to wait for it`);
     await expect(Pool.connect(uniqueName('nopool'), { timeout: 50 })).rejects.toThrow(/within 50 ms/);
   });
 

@@ -62,3 +62,32 @@ describe('pool.map()', () => {
     expect(pulled2).toBeLessThanOrEqual(4);
   });
 });
+
+describe('pool.map() over many items (issue 10)', () => {
+  it('adds one abort listener to its signal, not one per task: no MaxListenersExceededWarning', async () => {
+    const { getEventListeners } = (await import('node:events')) as unknown as { getEventListeners(target: EventTarget, type: string): unknown[] };
+    const pool = makePool({ maxWorkers: 2 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const outer = new AbortController();
+      let most = 0;
+      let seen = 0;
+      for await (const value of pool.map(Array.from({ length: 1_000 }, (_, i) => ({ a: i, b: 1 })), { signal: outer.signal, concurrency: 64 })) {
+        expect(value).toBe(seen + 1);
+        seen++;
+        most = Math.max(most, getEventListeners(outer.signal, 'abort').length);
+      }
+      expect(seen).toBe(1_000);
+      expect(most).toBe(1);
+      expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0);
+      const plain = await within(collect(pool.map(Array.from({ length: 1_000 }, (_, i) => ({ a: i, b: 0 })))), 60_000, 'map without a signal');
+      expect(plain).toHaveLength(1_000);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+      expect(warnings.filter((name) => name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  }, 120_000);
+});

@@ -27,6 +27,15 @@ describe.each(['thread', 'process'] as const)('pool handlers (%s mode)', (mode) 
     expectNoFailures(pool);
   });
 
+  it('an Error subclass comes back as a plain Error keeping its name, message and code', async () => {
+    const pool = makePool({ mode, maxWorkers: 1 });
+    const error = (await pool.run({ message: 'typed' }, { name: 'failSubclass' }).catch((e: unknown) => e)) as Error & { code?: string };
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('FixtureError');
+    expect(error.message).toBe('typed');
+    expect(error.code).toBe('E_FIXTURE_SUBCLASS');
+  });
+
   it('a missing named export fails that task alone with HandlerNotFoundError', async () => {
     const pool = makePool({ mode, maxWorkers: 1 });
     await expect(pool.run(1, { name: 'nope' })).rejects.toBeInstanceOf(HandlerNotFoundError);
