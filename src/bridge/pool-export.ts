@@ -46,6 +46,8 @@ export interface PoolExportStats {
   returned: number;
   /** Results of tasks that had settled already (a task run twice) or whose submitter is gone: dropped. */
   dropped: number;
+  /** Results of no task this bridge instance has outstanding: a task answered twice (run again after a worker host died), or sent by a previous instance. */
+  unmatched: number;
   /** Tasks skipped at the take: their submitter gone, or dropped (aborted, timed out). */
   skipped: number;
   /** Tasks taken and not answered yet (by this bridge instance). */
@@ -56,15 +58,17 @@ export interface PoolExportStats {
 }
 
 const RESULT_SEND_SLICE_MS = 200;
+/** How often a full window looks for tasks nobody waits for any more. */
+const PRUNE_EVERY_MS = 250;
 
 export class PoolExport {
-  readonly stats: PoolExportStats = { exported: 0, returned: 0, dropped: 0, skipped: 0, outstanding: 0, retries: 0, healthy: true };
+  readonly stats: PoolExportStats = { exported: 0, returned: 0, dropped: 0, unmatched: 0, skipped: 0, outstanding: 0, retries: 0, healthy: true };
   private readonly queue: Channel<Uint8Array>;
   private readonly codec: Codec;
   private readonly taker: Taker;
   private readonly results: Array<Channel<Uint8Array> | undefined> = [];
-  /** Task keys taken and not yet answered: the window, and which results free it. */
-  private readonly outstanding = new Set<string>();
+  /** Tasks taken and not yet answered (key -> where to look whether anyone still waits): the window. */
+  private readonly outstanding = new Map<string, { slot: number; generation: number; deadline: number }>();
   private roomWaiter: (() => void) | undefined;
   private readonly batch: Uint8Array[] = [];
   private readonly onRecord: (bytes: Uint8Array, offset: number, length: number) => void;
@@ -102,9 +106,17 @@ export class PoolExport {
     while (!signal.aborted) {
       const room = this.config.window - this.outstanding.size;
       if (room <= 0) {
-        // The window is full: wait for a result (the local workers take the queue meanwhile).
-        await new Promise<void>((resolve) => (this.roomWaiter = resolve));
+        // The window is full: wait for a result (the local workers take the queue meanwhile),
+        // or for tasks nobody waits for any more (timed out, submitter gone) to leave it.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, PRUNE_EVERY_MS);
+          this.roomWaiter = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
         this.roomWaiter = undefined;
+        this.prune();
         continue;
       }
       try {
@@ -161,7 +173,7 @@ export class PoolExport {
         continue;
       }
       const key = formatTaskKey(slot, generation, id);
-      this.outstanding.add(key);
+      this.outstanding.set(key, { slot, generation, deadline });
       this.stats.outstanding = this.outstanding.size;
       const fields: Array<string | Buffer> = ['k', key, 'r', this.config.resultsStream, 'd', String(left)];
       if (name !== undefined) fields.push('n', name);
@@ -208,6 +220,8 @@ export class PoolExport {
       if (this.outstanding.delete(keyText)) {
         this.stats.outstanding = this.outstanding.size;
         this.roomWaiter?.();
+      } else {
+        this.stats.unmatched++;
       }
       const status = Number(fields.get('st')?.toString() ?? RESULT_ERROR);
       const micros = Number(fields.get('m')?.toString() ?? 0);
@@ -252,6 +266,19 @@ export class PoolExport {
       }
     }
     this.stats.returned++;
+  }
+
+  /**
+   * Forgets the tasks whose answer nobody waits for: past their deadline (the submitter failed
+   * them with TaskTimeoutError) or whose submitter is gone. Without this, tasks lost with a
+   * worker host that never returns would close the window for good.
+   */
+  private prune(): void {
+    const now = this.block.now();
+    for (const [key, task] of this.outstanding) {
+      if ((task.deadline !== 0 && now - task.deadline > 0) || !this.submitterLives(task.slot, task.generation)) this.outstanding.delete(key);
+    }
+    this.stats.outstanding = this.outstanding.size;
   }
 
   private submitterLives(slot: number, generation: number): boolean {
