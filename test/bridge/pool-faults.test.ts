@@ -99,18 +99,20 @@ describe.skipIf(!REDIS_SERVER)(`the pool across hosts, under faults${SKIP_REASON
       a.bridge.exportPool(poolA.name, { stream: 'work', window: 2, block: 200 });
       b = startChild('bridge-pool-runner.mjs', [JSON.stringify({ redis: redis.url, prefix, host: 'host-b', namespace: nsB.name, pool: poolB.name, stream: 'work', importOptions: { block: 200 } })]);
       expect(await b.message(20_000)).toBe('ready');
-      // Long tasks: A's worker takes one, the bridge two (its window), for B.
-      const held = Array.from({ length: 3 }, (_, i) => poolA.run<Result>({ i, ms: 5_000 }, { timeout: 1_500 }));
+      // A's only worker busy (no timeout), so the next two tasks go to the bridge (its window: 2), for B.
+      const busy = poolA.run<Result>({ i: -1, ms: 6_000 });
+      await eventually("A's worker busy", () => poolA.stats().running === 1, 10_000);
+      const held = Array.from({ length: 2 }, (_, i) => poolA.run<Result>({ i, ms: 10_000 }, { timeout: 4_000 }));
       const settled = Promise.allSettled(held);
-      await eventually('the bridge took two tasks', () => (a!.bridge.stats().pools['export:work'] as { exported: number }).exported === 2, 10_000);
-      await sleep(200); // B has them
-      b.kill('SIGKILL');
+      await eventually('the bridge took both tasks', () => (a!.bridge.stats().pools['export:work'] as { exported: number }).exported === 2, 10_000);
+      b.kill('SIGKILL'); // whether B read them or not, nobody answers them now
       await b.exit();
       const results = await settled;
       for (const result of results) {
         expect(result.status).toBe('rejected');
         expect((result as PromiseRejectedResult).reason).toBeInstanceOf(TaskTimeoutError);
       }
+      expect((await busy).pool).toBe(poolA.name);
       // The window frees itself (those tasks timed out): later tasks still flow, here to A's worker.
       const later = await poolA.run<Result>({ i: 7 }, { timeout: 20_000 });
       expect(later.i).toBe(7);
