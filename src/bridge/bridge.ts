@@ -24,9 +24,15 @@ import { ChannelImport } from './channel-import.js';
 import { BridgeClosedError, BridgeDisconnectedError } from './errors.js';
 import { loadRedis, type RedisImporter } from './load-redis.js';
 import { TwoTierCache, type TwoTierCacheOptions } from './two-tier-cache.js';
+import { PoolExport } from './pool-export.js';
+import { PoolImport } from './pool-import.js';
+import { poolExportOptions, poolImportOptions, type PoolExportOptions, type PoolImportOptions } from './pool-options.js';
+import { findPoolBlock } from '../pool/pool-namespace.js';
+import { Pool } from '../pool/pool.js';
+import { SectionNotFoundError } from '../errors.js';
 import { exportOptions, importOptions, parseBridgeOptions, type BridgeOptions, type ChannelExportOptions, type ChannelImportOptions } from './options.js';
 
-export type { BridgeOptions, ChannelExportOptions, ChannelImportOptions };
+export type { BridgeOptions, ChannelExportOptions, ChannelImportOptions, PoolExportOptions, PoolImportOptions };
 
 interface Relay {
   readonly name: string;
@@ -47,6 +53,7 @@ export class Bridge {
   private readonly broadcastExports = new Map<string, Relay>();
   private readonly broadcastImports = new Map<string, BroadcastImport>();
   private readonly caches = new Map<string, TwoTierCache>();
+  private readonly pools = new Map<string, Relay>();
   private readonly topics = new Map<string, (bytes: Buffer) => void>();
   private readonly extraConnections: RedisClient[] = [];
   private closed = false;
@@ -184,6 +191,74 @@ export class Bridge {
     return relay;
   }
 
+  /**
+   * Exports the local pool `poolName` (this host submits; see pool-export.ts): the bridge takes
+   * up to `window` tasks at a time from its queue, beside the local workers, for the worker
+   * hosts that import the pool's stream (`options.stream`, default: the pool's name), and
+   * brings each result back to the process that submitted the task.
+   */
+  exportPool(poolName: string, options: PoolExportOptions = {}): PoolExport {
+    this.checkOpen();
+    validateName(poolName, 'pool name');
+    const parsed = poolExportOptions(options);
+    const stream = parsed.stream ?? poolName;
+    if (this.pools.has(`export:${stream}`)) throw new InvalidArgValueError(`the pool stream '${stream}' is already exported by this bridge`);
+    const ns = Namespace.open(poolName, { reuse: true });
+    const block = findPoolBlock(ns);
+    if (!block) {
+      ns.close();
+      throw new SectionNotFoundError(poolName);
+    }
+    const blocking = this.blockingConnection(`results of pool '${stream}'`);
+    const relay = new PoolExport(this.client, blocking, ns, block, {
+      tasksStream: this.key('pool', stream, 'tasks'),
+      resultsStream: this.key('pool', stream, 'results', this.host),
+      group: parsed.group,
+      consumer: `${this.host}/pool/${stream}`,
+      window: parsed.window,
+      block: parsed.block,
+      onError: (error) => this.onError(error, `export of pool '${poolName}'`),
+    });
+    this.track(this.pools, `export:${stream}`, relay, relay.run(this.abort.signal), () => ns.close());
+    return relay;
+  }
+
+  /**
+   * Runs the tasks of the pool stream `options.stream` (default: `poolName`) on the local pool
+   * `poolName` (this host has workers; see pool-import.ts), at most `concurrency` at a time,
+   * and answers each on its submitting host's results stream. Resolves once connected to the
+   * local pool (SectionNotFoundError / TimeoutError as Pool.connect).
+   */
+  async importPool(poolName: string, options: PoolImportOptions = {}): Promise<PoolImport> {
+    this.checkOpen();
+    validateName(poolName, 'pool name');
+    const parsed = poolImportOptions(options);
+    const stream = parsed.stream ?? poolName;
+    if (this.pools.has(`import:${stream}`)) throw new InvalidArgValueError(`the pool stream '${stream}' is already imported by this bridge`);
+    const pool = await Pool.connect(poolName, { timeout: parsed.connectTimeout });
+    const blocking = this.blockingConnection(`tasks of pool '${stream}'`);
+    const relay = new PoolImport(this.client, blocking, pool, {
+      tasksStream: this.key('pool', stream, 'tasks'),
+      group: parsed.group,
+      consumer: parsed.consumer ?? `${this.host}/pool/${stream}`,
+      concurrency: parsed.concurrency,
+      claimIdle: parsed.claimIdle,
+      block: parsed.block,
+      onError: (error) => this.onError(error, `import of pool stream '${stream}'`),
+    });
+    // Tasks still running are not answered (they run again at the next start): destroy, not drain.
+    this.track(this.pools, `import:${stream}`, relay, relay.run(this.abort.signal), () => void pool.destroy().catch(() => {}));
+    return relay;
+  }
+
+  /** A connection of its own for a relay's XREADGROUP BLOCK. */
+  private blockingConnection(what: string): RedisClient {
+    const blocking = this.client.duplicate();
+    blocking.on('error', (error: unknown) => this.onError(error, `redis connection of ${what}`));
+    this.extraConnections.push(blocking);
+    return blocking;
+  }
+
   /** Publishes every message of the local broadcast `name` on the topic `options.topic` (default: `name`). */
   exportBroadcast(name: string, options: { topic?: string } = {}): BroadcastExport {
     this.checkOpen();
@@ -255,6 +330,7 @@ export class Bridge {
     imports: Record<string, object>;
     broadcasts: Record<string, object>;
     caches: Record<string, object>;
+    pools: Record<string, object>;
   } {
     const of = (map: Map<string, { stats: object }>): Record<string, object> => Object.fromEntries([...map].map(([key, relay]) => [key, { ...relay.stats }]));
     return {
@@ -263,6 +339,7 @@ export class Bridge {
       imports: of(this.imports),
       broadcasts: { ...of(this.broadcastExports), ...of(this.broadcastImports) },
       caches: Object.fromEntries([...this.caches].map(([key, cache]) => [key, cache.stats()])),
+      pools: of(this.pools),
     };
   }
 
@@ -277,7 +354,7 @@ export class Bridge {
     this.abort.abort();
     for (const cache of this.caches.values()) cache.stop();
     for (const connection of this.extraConnections) connection.disconnect(); // also ends a pending XREADGROUP BLOCK
-    const relays = [...this.exports.values(), ...this.imports.values(), ...this.broadcastExports.values()];
+    const relays = [...this.exports.values(), ...this.imports.values(), ...this.broadcastExports.values(), ...this.pools.values()];
     await Promise.all(relays.map((relay) => relay.done));
     this.subscriber.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());

@@ -14,6 +14,8 @@ interface BridgeCommandOptions {
   imports: string[];
   exportBroadcasts: string[];
   importBroadcasts: string[];
+  exportPools: PoolRoute[];
+  importPools: PoolRoute[];
   prefix: string | undefined;
   host: string | undefined;
   group: string | undefined;
@@ -21,6 +23,23 @@ interface BridgeCommandOptions {
   claimIdle: number | undefined;
   statsEvery: number | undefined;
   json: boolean;
+}
+
+/** A pool on the command line: POOL, or POOL=STREAM when its name across hosts differs. */
+interface PoolRoute {
+  pool: string;
+  stream: string;
+}
+
+function poolRoutes(values: Record<string, unknown>, option: string): PoolRoute[] {
+  const raw = values[option] as string[] | undefined;
+  return (raw ?? []).map((text) => {
+    const at = text.lastIndexOf('=');
+    const pool = sectionName(at < 0 ? text : text.slice(0, at));
+    const stream = at < 0 ? pool : text.slice(at + 1);
+    if (stream.length === 0) throw new UsageError(`--${option} ${text}: the stream after '=' is empty`);
+    return { pool, stream };
+  });
 }
 
 function names(values: Record<string, unknown>, option: string): string[] {
@@ -33,21 +52,27 @@ export const bridgeCommand: Command<BridgeCommandOptions> = {
   summary: 'relay a namespace to Redis, for more than one host (needs ioredis)',
   help: `Usage: shmkit bridge --redis URL --namespace NAME [--export CHANNEL]...
          [--import CHANNEL]... [--export-broadcast NAME]...
-         [--import-broadcast NAME]... [options]
+         [--import-broadcast NAME]... [--export-pool POOL[=STREAM]]...
+         [--import-pool POOL[=STREAM]]... [options]
 
 Attach namespace NAME (opened, or created) to Redis until Ctrl-C or SIGTERM:
 channels exported to streams (a message leaves the local ring only once Redis
 has it), streams imported into channels through a consumer group (acknowledged
-after the local send), broadcasts over pub/sub. Run one per host. Needs the
+after the local send), broadcasts over pub/sub, pools' tasks to worker hosts
+and their results back. Run one per host. Needs the
 ioredis package (npm install ioredis). See docs/multi-host.md.
 
-Options (the four relay options repeat):
+Options (the six relay options repeat):
   --redis URL               redis:// or rediss:// URL (required)
   --namespace NAME          the namespace to relay (required)
   --export CHANNEL          local channel CHANNEL -> stream CHANNEL
   --import CHANNEL          stream CHANNEL -> local channel CHANNEL
   --export-broadcast NAME   local broadcast NAME -> the other hosts
   --import-broadcast NAME   the other hosts -> local broadcast NAME
+  --export-pool POOL        this host submits to pool POOL: its tasks also go
+                            to the worker hosts, results come back here
+  --import-pool POOL        this host's pool POOL runs other hosts' tasks
+                            (=STREAM: the pool's name across hosts, if not POOL)
   --prefix P                prefix of every Redis key (default shmkit)
   --host H                  this host's name in ids and consumer names
                             (default <hostname>.<namespace>; keep it stable)
@@ -67,6 +92,8 @@ Options (the four relay options repeat):
       import: { type: 'string', multiple: true },
       'export-broadcast': { type: 'string', multiple: true },
       'import-broadcast': { type: 'string', multiple: true },
+      'export-pool': { type: 'string', multiple: true },
+      'import-pool': { type: 'string', multiple: true },
       prefix: { type: 'string' },
       host: { type: 'string' },
       group: { type: 'string' },
@@ -88,6 +115,8 @@ Options (the four relay options repeat):
       imports: names(values, 'import'),
       exportBroadcasts: names(values, 'export-broadcast'),
       importBroadcasts: names(values, 'import-broadcast'),
+      exportPools: poolRoutes(values, 'export-pool'),
+      importPools: poolRoutes(values, 'import-pool'),
       prefix: stringOption(values, 'prefix'),
       host: stringOption(values, 'host'),
       group: stringOption(values, 'group'),
@@ -117,7 +146,12 @@ Options (the four relay options repeat):
     }
     for (const name of options.exportBroadcasts) bridge.exportBroadcast(name);
     for (const name of options.importBroadcasts) await bridge.importBroadcast(name);
-    const relayed = [...options.exports.map((n) => `export ${n}`), ...options.imports.map((n) => `import ${n}`), ...options.exportBroadcasts.map((n) => `export broadcast ${n}`), ...options.importBroadcasts.map((n) => `import broadcast ${n}`)];
+    const group = options.group === undefined ? {} : { group: options.group };
+    for (const { pool, stream } of options.exportPools) bridge.exportPool(pool, { stream, ...group });
+    for (const { pool, stream } of options.importPools) {
+      await bridge.importPool(pool, { stream, ...group, ...(options.claimIdle === undefined ? {} : { claimIdle: options.claimIdle }), connectTimeout: 10_000 });
+    }
+    const relayed = [...options.exports.map((n) => `export ${n}`), ...options.imports.map((n) => `import ${n}`), ...options.exportBroadcasts.map((n) => `export broadcast ${n}`), ...options.importBroadcasts.map((n) => `import broadcast ${n}`), ...options.exportPools.map((r) => `export pool ${r.pool} as ${r.stream}`), ...options.importPools.map((r) => `import pool ${r.stream} into ${r.pool}`)];
     if (!options.json) io.out(`bridge: namespace '${options.namespace}' as host '${bridge.host}' <-> ${redactUrl(options.redis)}: ${relayed.join(', ') || 'nothing relayed yet'}\n`);
     const print = (): void => io.out(options.json ? toJson(bridge.stats()).replace(/\n\s*/g, ' ').trim() + '\n' : `${JSON.stringify(bridge.stats())}\n`);
     const timer = options.statsEvery === undefined ? undefined : setInterval(print, options.statsEvery);
