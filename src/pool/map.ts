@@ -47,7 +47,9 @@ export async function* mapTasks<R>(run: Run, iterable: Iterable<unknown> | Async
         }
         const task = new AbortController();
         if (controller.signal.aborted) task.abort(controller.signal.reason);
-        const promise = run(next.value, { signal: task.signal, ...(parsed.name === undefined ? {} : { name: parsed.name }) });
+        // wait: map bounds its own tasks in flight, so a maxQueue below its concurrency means
+        // waiting for room, not failing the whole map.
+        const promise = run(next.value, { signal: task.signal, wait: true, ...(parsed.name === undefined ? {} : { name: parsed.name }) });
         aborts.push(task);
         promise.catch(() => undefined); // its rejection surfaces when its turn comes
         window.push(promise);

@@ -45,7 +45,7 @@ export interface RunOptions {
   name?: string;
   /** Drops the task while queued; aborts it cooperatively (ctx.signal) while it runs. */
   signal?: AbortSignal;
-  /** Ms from run() to TaskTimeoutError (overrides the pool's taskTimeout). */
+  /** Ms from run() to TaskTimeoutError (overrides the pool's taskTimeout); above 2^30 (about 12 days) it is none. */
   timeout?: number;
   /** With maxQueue full: wait for room (true; bounded by timeout / signal) rather than QueueFullError. */
   wait?: boolean;
@@ -142,7 +142,9 @@ export function parseRunOptions(options: RunOptions | undefined): { name: string
   }
   const timeout = validateTimeout(parsed.timeout, 'pool.run options.timeout', 0);
   if (parsed.wait !== undefined && typeof parsed.wait !== 'boolean') throw new InvalidArgTypeError('pool.run options.wait must be a boolean');
-  return { name, signal, timeout: timeout === Infinity ? 0 : timeout, wait: parsed.wait === true };
+  // Past MAX_TIMEOUT_MS (about 12 days) a timeout is none: timers clamp what they cannot hold
+  // to 1 ms, and the deadline word in shared memory would wrap.
+  return { name, signal, timeout: timeout === Infinity || timeout > MAX_TIMEOUT_MS ? 0 : timeout, wait: parsed.wait === true };
 }
 
 const NO_RUN_OPTIONS = Object.freeze({ name: undefined, signal: undefined, timeout: 0, wait: false });

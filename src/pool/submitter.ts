@@ -144,9 +144,18 @@ export class Submitter {
     if (maxQueue > 0 && this.block.counter(POOL_QUEUED_OFFSET) + 1 > maxQueue) {
       if (!parsed.wait) return Promise.reject(new QueueFullError(`the pool's queue holds maxQueue (${maxQueue}) tasks; pass { wait: true } to wait for room`));
       const copy = payload.slice(); // the codec reuses its buffer
-      return this.waitForRoom(parsed).then(() => this.enqueue(copy, parsed));
+      return this.waitForRoom(parsed, () => this.tryEnqueue(copy, parsed));
     }
-    return this.enqueue(payload, parsed);
+    return this.tryEnqueue(payload, parsed);
+  }
+
+  /** enqueue, with a failure (a large task the namespace cannot hold) as a rejection, never a throw. */
+  private tryEnqueue(payload: Uint8Array, parsed: ReturnType<typeof parseRunOptions>): Promise<unknown> {
+    try {
+      return this.enqueue(payload, parsed);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private enqueue(payload: Uint8Array, parsed: ReturnType<typeof parseRunOptions>): Promise<unknown> {
@@ -235,9 +244,14 @@ export class Submitter {
     }
   }
 
-  private waitForRoom(parsed: ReturnType<typeof parseRunOptions>): Promise<void> {
+  /**
+   * Waits until the queue has room, then calls `onRoom` (which enqueues) at once, in the same
+   * check: the queued count it raises is what the next waiter's check reads, so waiters
+   * released together never push the queue past maxQueue.
+   */
+  private waitForRoom(parsed: ReturnType<typeof parseRunOptions>, onRoom: () => Promise<unknown>): Promise<unknown> {
     const maxQueue = this.block.maxQueue;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const signal = parsed.signal;
       const done = (error?: unknown): void => {
@@ -245,7 +259,7 @@ export class Submitter {
         if (at >= 0) this.roomWaiters.splice(at, 1);
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (error === undefined) resolve();
+        if (error === undefined) resolve(onRoom());
         else reject(error);
       };
       const check = (): void => {

@@ -76,10 +76,9 @@ describe('pool attack: races', () => {
     expect(await within(pool.run({ a: 3, b: 4 }), 20_000, 'after timeouts')).toBe(7);
   });
 
-  // BUG: every { wait: true } run() waiting for room is released by the same check (the queued
-  // count is read before any of them enqueues: Submitter.checkRoom resolves them all, and each
-  // enqueues a microtask later), so the queue overshoots maxQueue by the number of waiters.
-  it.fails('{ wait: true } waiters never push the queue past maxQueue', async () => {
+  // Found by the attack: every waiter was released by the same reading of the queued count,
+  // and each enqueued a microtask later, so the queue overshot maxQueue by the waiters.
+  it('{ wait: true } waiters never push the queue past maxQueue', async () => {
     const pool = attackPool({ maxWorkers: 1, maxQueue: 2 });
     await within(pool.run({ a: 1, b: 1 }), 20_000, 'up');
     const first = pool.run({ ms: 300 }, { name: 'wait' }); // the worker is busy
@@ -96,10 +95,9 @@ describe('pool attack: races', () => {
     expect(most).toBeLessThanOrEqual(2);
   });
 
-  // map() does not pass { wait: true }: with maxQueue below its concurrency (default: 8 per
-  // worker), run() inside map rejects with QueueFullError and the whole map fails, though map
-  // bounds its own in-flight tasks and could wait for room.
-  it.fails('map() on a pool whose maxQueue is below the map concurrency waits for room instead of failing', async () => {
+  // Found by the attack: map() did not pass { wait: true }, so a maxQueue below its
+  // concurrency failed the whole map with QueueFullError.
+  it('map() on a pool whose maxQueue is below the map concurrency waits for room instead of failing', async () => {
     const pool = attackPool({ maxWorkers: 1, maxQueue: 2 });
     const results: unknown[] = [];
     const items = Array.from({ length: 40 }, (_, i) => ({ a: i, b: 0 }));
