@@ -19,7 +19,7 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { ChannelEndedError, SendersGoneError } from '../errors.js';
 import type { Channel } from '../channel/channel.js';
-import { backoff, encodeForWire, pause } from './wire.js';
+import { encodeForWire, pause, retryUntilDone } from './wire.js';
 
 /** KEYS: stream, cursor hash. ARGV: expected count, position of the last message, source, values... */
 const EXPORT_SCRIPT = `
@@ -174,21 +174,7 @@ export class ChannelExport {
   }
 
   /** Runs `step` until it succeeds (true) or `signal` aborts (false), backing off between tries. */
-  private async withRetry(signal: AbortSignal, step: (attempt: number) => Promise<void>): Promise<boolean> {
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await step(attempt);
-        this.stats.healthy = true;
-        return true;
-      } catch (error) {
-        if (signal.aborted) return false;
-        this.stats.healthy = false;
-        this.stats.retries++;
-        this.stats.lastError = (error as Error).message;
-        this.config.onError(error);
-        await pause(backoff(attempt), signal);
-      }
-    }
-    return false;
+  private withRetry(signal: AbortSignal, step: (attempt: number) => Promise<void>): Promise<boolean> {
+    return retryUntilDone(signal, this.stats, this.config.onError, step);
   }
 }

@@ -14,7 +14,7 @@
  */
 import type { Redis as RedisClient } from 'ioredis';
 import type { Channel } from '../channel/channel.js';
-import { backoff, ID_FIELD, pause, VALUE_FIELD, wireCodec } from './wire.js';
+import { ID_FIELD, retryUntilDone, VALUE_FIELD, wireCodec } from './wire.js';
 
 /** A message as an importer with `ids: true` delivers it. */
 export interface IdentifiedMessage<T = unknown> {
@@ -167,19 +167,6 @@ export class ChannelImport {
   }
 
   private async retrying(signal: AbortSignal, step: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await step();
-        this.stats.healthy = true;
-        return;
-      } catch (error) {
-        if (signal.aborted) return;
-        this.stats.healthy = false;
-        this.stats.retries++;
-        this.stats.lastError = (error as Error).message;
-        this.config.onError(error);
-        await pause(backoff(attempt), signal);
-      }
-    }
+    await retryUntilDone(signal, this.stats, this.config.onError, step);
   }
 }

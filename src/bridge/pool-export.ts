@@ -26,7 +26,7 @@ import { resultsChannel, taskQueue } from '../pool/pool-namespace.js';
 import { encodeError, readU16, readU32, resultRecord, taskName } from '../pool/records.js';
 import { Taker } from '../pool/take.js';
 import { largeKey } from '../pool/worker-runtime.js';
-import { VALUE_FIELD, backoff, encodeForWire, pause, wireCodec } from './wire.js';
+import { VALUE_FIELD, encodeForWire, retryUntilDone, wireCodec } from './wire.js';
 import { ensureGroup, entryFields, formatTaskKey, parseTaskKey, readGroup, type RawEntry } from './pool-wire.js';
 
 export interface PoolExportConfig {
@@ -290,19 +290,6 @@ export class PoolExport {
   }
 
   private async retrying(signal: AbortSignal, step: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await step();
-        this.stats.healthy = true;
-        return;
-      } catch (error) {
-        if (signal.aborted) return;
-        this.stats.healthy = false;
-        this.stats.retries++;
-        this.stats.lastError = (error as Error).message;
-        this.config.onError(error);
-        await pause(backoff(attempt), signal);
-      }
-    }
+    await retryUntilDone(signal, this.stats, this.config.onError, step);
   }
 }

@@ -12,7 +12,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import { RESULT_CRASHED, RESULT_ERROR, RESULT_OK, RESULT_TIMED_OUT } from '../layout/pool.js';
 import type { Pool } from '../pool/pool.js';
 import { encodeError } from '../pool/records.js';
-import { VALUE_FIELD, backoff, encodeForWire, pause, wireCodec } from './wire.js';
+import { VALUE_FIELD, encodeForWire, retryUntilDone, wireCodec } from './wire.js';
 import { ensureGroup, entryFields, readGroup, type RawEntry } from './pool-wire.js';
 
 export interface PoolImportConfig {
@@ -170,19 +170,6 @@ export class PoolImport {
   }
 
   private async retrying(signal: AbortSignal, step: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await step();
-        this.stats.healthy = true;
-        return;
-      } catch (error) {
-        if (signal.aborted) return;
-        this.stats.healthy = false;
-        this.stats.retries++;
-        this.stats.lastError = (error as Error).message;
-        this.config.onError(error);
-        await pause(backoff(attempt), signal);
-      }
-    }
+    await retryUntilDone(signal, this.stats, this.config.onError, step);
   }
 }

@@ -37,3 +37,37 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/** The health counters every relay keeps (its stats object has at least these). */
+export interface RetryStats {
+  healthy: boolean;
+  retries: number;
+  lastError?: string | undefined;
+}
+
+/**
+ * Runs `step` until it succeeds (true) or `signal` aborts (false), backing off between tries
+ * and keeping `stats` and `onError` told: every relay's way through a Redis that is down.
+ */
+export async function retryUntilDone(
+  signal: AbortSignal,
+  stats: RetryStats,
+  onError: (error: unknown) => void,
+  step: (attempt: number) => Promise<void>,
+): Promise<boolean> {
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      await step(attempt);
+      stats.healthy = true;
+      return true;
+    } catch (error) {
+      if (signal.aborted) return false;
+      stats.healthy = false;
+      stats.retries++;
+      stats.lastError = (error as Error).message;
+      onError(error);
+      await pause(backoff(attempt), signal);
+    }
+  }
+  return false;
+}
