@@ -38,7 +38,10 @@ export interface PoolStats {
   crashed: number;
   /** Tasks in the queue, not yet taken by a worker. */
   queued: number;
-  /** Tasks held by workers now. */
+  /**
+   * Tasks held by workers now. A worker lets go of a task just after it sent the result, so
+   * right after a run() settles this may still count that task for a moment.
+   */
   running: number;
   /** Live workers. */
   workers: number;
