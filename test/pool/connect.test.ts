@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Pool, SectionNotFoundError } from '../../src/index.js';
 import { startChild } from '../helpers/child.js';
 import { uniqueName } from '../helpers/names.js';
-import { makePool, within } from './pool-helpers.js';
+import { makePool, until, within } from './pool-helpers.js';
 
 describe.each(['thread', 'process'] as const)('Pool.connect (%s workers)', (mode) => {
   it('three submitter processes at once: each gets its own results, every task runs once', async () => {
@@ -28,6 +28,7 @@ describe.each(['thread', 'process'] as const)('Pool.connect (%s workers)', (mode
       for (const prefix of ['a', 'b', 'c', 'own']) {
         for (let i = 0; i < count; i++) expect(pool.namespace.get(`ran.${prefix}${i}`)).toBe(1);
       }
+      await until(() => pool.stats().running === 0, 5_000, 'running back to 0'); // let go just after the last result
       const stats = pool.stats();
       expect(stats).toMatchObject({ completed: 4 * count, failed: 0, crashed: 0, queued: 0, running: 0 });
     } finally {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerCrashedError } from '../../src/index.js';
-import { FIXTURES, makePool, outcomes, within } from './pool-helpers.js';
+import { FIXTURES, makePool, outcomes, until, within } from './pool-helpers.js';
 
 const markers: string[] = [];
 afterEach(() => {
@@ -59,6 +59,7 @@ describe('no death, no recovery', () => {
     const pool = makePool({ mode: 'thread', maxWorkers: 2 });
     const results = await within(Promise.all(Array.from({ length: 5_000 }, (_, i) => pool.run({ a: i, b: 1 }))), 60_000, 'tasks');
     expect(results[4_999]).toBe(5_000);
+    await until(() => pool.stats().running === 0, 5_000, 'running back to 0'); // let go just after the last result
     const { readPool } = await import('../../src/cli/read-pool.js');
     const entry = pool.namespace.objects().find((o) => o.kind === 'pool')!;
     const report = readPool(pool.namespace.section.buffer as ArrayBuffer, entry.offset);
