@@ -93,7 +93,11 @@ describe.skipIf(!REDIS_SERVER)(`bridge processes killed mid-batch${SKIP_REASON}`
       out.close();
       inbox.close();
     } finally {
-      for (const child of children) child.kill('SIGKILL');
+      // Dead before the namespaces go: destroy refuses a section a live process still maps.
+      for (const child of children) {
+        child.kill('SIGKILL');
+        await child.exit(10_000).catch(() => undefined);
+      }
       nsA.close();
       nsB.close();
       Namespace.destroy(hostA);
@@ -155,7 +159,11 @@ describe.skipIf(!REDIS_SERVER)(`bridge processes killed mid-batch${SKIP_REASON}`
       inboxB.close();
       inboxC.close();
     } finally {
-      for (const child of children) child.kill('SIGKILL');
+      // Dead before the namespaces go: destroy refuses a section a live process still maps.
+      for (const child of children) {
+        child.kill('SIGKILL');
+        await child.exit(10_000).catch(() => undefined);
+      }
       await stopHost(hostC);
       nsA.close();
       nsB.close();

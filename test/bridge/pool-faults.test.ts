@@ -79,7 +79,11 @@ describe.skipIf(!REDIS_SERVER)(`the pool across hosts, under faults${SKIP_REASON
       await b.message(10_000);
       await b.exit();
     } finally {
-      for (const child of children) child.kill('SIGKILL');
+      // Dead before the namespaces go: destroy refuses a section a live process still maps.
+      for (const child of children) {
+        child.kill('SIGKILL');
+        await child.exit(10_000).catch(() => undefined);
+      }
       await stopHost(a);
       await poolB.destroy();
       await poolA.destroy();
