@@ -82,7 +82,6 @@ export class MpscRing extends RingBase {
   protected head: number;
   protected publishedHead: number;
   private readonly consumerSlot: RingSlot | undefined;
-  protected consuming = false;
   private readonly publishEvery: number;
   readOffset = 0;
   readType = RECORD_MESSAGE;
@@ -269,23 +268,7 @@ export class MpscRing extends RingBase {
   }
 
   /** Publishes head, zeroes what was consumed, then publishes free head (see class comment). */
-  override holdReads(on: boolean): boolean {
-    if (!on && this.readsHeld) this.commitReads();
-    this.readsHeld = on;
-    return true;
-  }
-
-  override commitReads(): void {
-    if (!this.readsHeld || !this.consuming) return;
-    this.readsHeld = false;
-    try {
-      this.publish();
-    } finally {
-      this.readsHeld = true;
-    }
-  }
-
-  protected publish(): void {
+  protected override publish(): void {
     if (this.readsHeld) return; // held reads go out at commitReads; a close or death leaves them to the next reader
     const head = this.head;
     const from = this.publishedHead;

@@ -377,15 +377,31 @@ export abstract class RingBase {
    * reader. For relays that must not lose a message taken but not yet passed on (the Redis
    * bridge). False where a ring cannot hold (MPMC publishes every read under its lock).
    */
-  holdReads(_on: boolean): boolean {
-    return false;
+  holdReads(on: boolean): boolean {
+    if (!on && this.readsHeld) this.commitReads();
+    this.readsHeld = on;
+    return true;
   }
 
   /** Publishes the reads held since the last commit (no-op when not holding). */
-  commitReads(): void {}
+  commitReads(): void {
+    if (!this.readsHeld || !this.consuming) return;
+    this.readsHeld = false;
+    try {
+      this.publish();
+    } finally {
+      this.readsHeld = true;
+    }
+  }
 
   /** While reads are held: publish() is suppressed (see holdReads). */
   protected readsHeld = false;
+
+  /** True once this handle has read: it is the consumer (or, MPMC, one of them). */
+  protected consuming = false;
+
+  /** Makes what this handle consumed visible to producers (a no-op while reads are held). */
+  protected abstract publish(): void;
 
   /** Ring position (uint32, in bytes since the ring began) where the record last read starts. */
   readPosition = 0;

@@ -55,7 +55,6 @@ export class SpscRing extends RingBase {
   private readonly producerSlot: RingSlot;
   private readonly consumerSlot: RingSlot;
   private producing = false;
-  private consuming = false;
   readOffset = 0;
   readType = RECORD_MESSAGE;
   private readSize = 0;
@@ -230,23 +229,7 @@ export class SpscRing extends RingBase {
     }
   }
 
-  override holdReads(on: boolean): boolean {
-    if (!on && this.readsHeld) this.commitReads();
-    this.readsHeld = on;
-    return true;
-  }
-
-  override commitReads(): void {
-    if (!this.readsHeld || !this.consuming) return;
-    this.readsHeld = false;
-    try {
-      this.publish();
-    } finally {
-      this.readsHeld = true;
-    }
-  }
-
-  private publish(): void {
+  protected override publish(): void {
     if (this.readsHeld) return; // held reads go out at commitReads; a close or death leaves them to the next reader
     if (this.head === this.publishedHead) return;
     this.consumerSlot.check();

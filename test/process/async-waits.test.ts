@@ -19,8 +19,10 @@ describe('1,000 pending async waits in one process', () => {
     // Parked, not polling: a poll would take most of a core. The bound leaves room for the 20 ms
     // timer's own wake-ups on a machine where every core is busy (5-7% measured there).
     expect(idle.cpuMs / idle.elapsedMs).toBeLessThan(0.15);
-    expect(idle.ticks).toBeGreaterThanOrEqual(40); // a 20 ms timer over ~1 s
-    expect(idle.maxLateness).toBeLessThan(100);
+    // A 20 ms timer over ~1 s ticks ~49 times; an event loop blocked by the waits would tick
+    // once or never. Every core busy (load 18) gave 39 ticks, so the bounds leave room for that.
+    expect(idle.ticks).toBeGreaterThanOrEqual(25);
+    expect(idle.maxLateness).toBeLessThan(250);
     expect(idle.threads).toBeLessThan(20);
     for (let i = 0; i < count; i++) new Event(section.buffer, i * 16, section.waiter).set();
     const woken = await child.message<{ resolved: number; pending: number }>(20_000);
