@@ -125,7 +125,9 @@ describe('pool attack: workers that die or hang', () => {
       const { readPool } = await import('../../src/cli/read-pool.js');
       const held = pool.run({ ms: 60_000 }, { name: 'wait' });
       const queued = Array.from({ length: 5 }, (_, i) => pool.run({ key: `r${round}-${i}` }, { name: 'count' }));
-      await until(() => pool.stats().running === 1, 10_000, 'held');
+      // The worker holds `wait` and has taken none of the 5 (running alone can still count the
+      // warm-up task for a moment after its result: stats().running's doc).
+      await until(() => pool.stats().running === 1 && pool.stats().queued === 5, 10_000, 'held');
       const directory = pool.namespace.objects().find((o) => o.kind === 'pool')!;
       const report = readPool(pool.namespace.section.buffer as ArrayBuffer, directory.offset);
       const pid = report.workers.find((w) => w.owner?.alive)!.owner!.pid;
