@@ -25,6 +25,7 @@ import { mapTasks, type MapOptions } from './map.js';
 import { codecNumber, parsePoolOptions, type PoolOptions, type RunOptions } from './options.js';
 import type { PoolBlock } from './pool-block.js';
 import { createPoolBlock, findPoolBlock, mailboxName, taskQueue } from './pool-namespace.js';
+import { closeAtOwnerExit, onOwnerExit } from './owner-exit.js';
 import { Submitter, type TimeSummary } from './submitter.js';
 import { Supervisor } from './supervisor.js';
 
@@ -80,6 +81,8 @@ export class Pool implements AsyncDisposable {
   private broadcaster: Broadcast | undefined;
   private readonly mailboxes = new Map<number, Channel>();
   private ending: Promise<void> | undefined;
+  /** Drops the owner's process 'exit' hook (owner-exit.ts) once the pool is closed. */
+  private forgetAtExit: (() => void) | undefined;
 
   /** Makes a pool (this process owns it and supervises its workers). */
   constructor(options: PoolOptions);
@@ -112,6 +115,12 @@ export class Pool implements AsyncDisposable {
       this.submitter = new Submitter(this.namespace, this.block);
       this.supervisor = new Supervisor(this.namespace, this.block, parsed, this.submitter);
       this.defaultConcurrency = parsed.maxWorkers * 8;
+      const block = this.block;
+      const section = this.namespace.section;
+      const supervisor = this.supervisor;
+      this.forgetAtExit = onOwnerExit(() =>
+        closeAtOwnerExit(block, (ms) => supervisor.stopThreadsAtExit(ms), () => section.unlink()),
+      );
     } catch (error) {
       this.namespace.destroy();
       throw error;
@@ -261,6 +270,7 @@ export class Pool implements AsyncDisposable {
       await supervisor.killAll();
     }
     block.state = POOL_STATE_CLOSED;
+    this.forgetAtExit?.();
     submitter.release();
     supervisor.closeHandles();
     this.closeHandles();

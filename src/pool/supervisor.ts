@@ -361,6 +361,28 @@ export class Supervisor {
     this.failQueued(RESULT_CLOSED, new PoolClosedError('the pool was destroyed before this task ran'));
   }
 
+  /**
+   * At the owner's process exit (owner-exit.ts), synchronously: asks every thread to stop and
+   * blocks, at most `ms` in all, until each has finished, so that Node's termination of the
+   * threads that follows finds none inside a native call. Busy threads finish their task first;
+   * one that does not within `ms` is terminated where it is. Processes need nothing: they exit
+   * when they see the owner gone.
+   */
+  stopThreadsAtExit(ms: number): void {
+    if (this.options.mode === 'process') return;
+    clearInterval(this.timer);
+    const until = performance.now() + ms;
+    for (let w = 0; w < this.running.length; w++) {
+      if (this.running[w]) this.submitter.sendControl(w, CONTROL_STOP, 0, 0);
+    }
+    for (const entry of this.running) {
+      if (!entry) continue;
+      const left = until - performance.now();
+      if (left <= 0) return;
+      entry.host.waitFinished(left);
+    }
+  }
+
   closeHandles(): void {
     clearInterval(this.timer);
     for (const channel of this.results.values()) channel.close();

@@ -24,6 +24,13 @@ export interface WorkerHost {
   readonly pid: number;
   /** Ends it now: terminate() for a thread, SIGKILL for a process. */
   kill(): void;
+  /**
+   * Thread mode: true once the thread's runtime has finished (its handles closed, no native
+   * call left to make), read without the event loop. A process: always false.
+   */
+  finished(): boolean;
+  /** Thread mode: blocks this thread until finished() or `ms` passed (process: returns at once). */
+  waitFinished(ms: number): boolean;
 }
 
 /** The runtime's file: next to this one in dist/, or in dist/ when this module runs from src/ (tests). */
@@ -49,8 +56,9 @@ export function startWorkerHost(options: ParsedPoolOptions, config: WorkerConfig
 }
 
 function startThread(options: ParsedPoolOptions, config: WorkerConfig, events: WorkerEvents, poke: () => void): WorkerHost {
+  const done = new Int32Array(new SharedArrayBuffer(4)); // set by worker-main.ts when it is finished
   const worker = new Worker(runtimeFile(), {
-    workerData: { shmkitPool: config },
+    workerData: { shmkitPool: config, shmkitDone: done },
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     ...(options.execArgv ? { execArgv: options.execArgv } : {}),
@@ -80,6 +88,8 @@ function startThread(options: ParsedPoolOptions, config: WorkerConfig, events: W
       void worker.terminate();
       keepPoking();
     },
+    finished: () => Atomics.load(done, 0) === 1,
+    waitFinished: (ms) => Atomics.wait(done, 0, 0, ms) !== 'timed-out',
   };
 }
 
@@ -101,5 +111,7 @@ function startProcess(options: ParsedPoolOptions, config: WorkerConfig, events: 
   return {
     pid: child.pid ?? 0,
     kill: () => void child.kill('SIGKILL'),
+    finished: () => false,
+    waitFinished: () => false,
   };
 }

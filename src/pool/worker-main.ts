@@ -5,6 +5,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import '../index.js';
+import { SectionNotFoundError } from '../errors.js';
 import { runWorker, type StartReport, type WorkerConfig } from './worker-runtime.js';
 
 const WORKER_ENV = 'SHMKIT_POOL_WORKER';
@@ -12,8 +13,9 @@ const WORKER_ENV = 'SHMKIT_POOL_WORKER';
 function start(): void {
   let config: WorkerConfig;
   let report: StartReport;
+  let done: Int32Array | undefined;
   if (!isMainThread && parentPort) {
-    config = (workerData as { shmkitPool: WorkerConfig }).shmkitPool;
+    ({ shmkitPool: config, shmkitDone: done } = workerData as { shmkitPool: WorkerConfig; shmkitDone: Int32Array });
     const port = parentPort;
     report = (message) => port.postMessage(message);
   } else {
@@ -25,9 +27,22 @@ function start(): void {
     // The owner is gone (its IPC pipe closed): nobody supervises or collects results.
     process.on('disconnect', () => process.exit(0));
   }
+  // Finished: no native call is left to make, so the owner's exit may terminate us now
+  // (owner-exit.ts); a thread terminated inside a koffi call aborts the whole process.
+  const finished = (): void => {
+    if (!done) return;
+    Atomics.store(done, 0, 1);
+    Atomics.notify(done, 0);
+  };
   runWorker(config, report).then(
-    () => process.exit(0),
+    () => {
+      finished();
+      process.exit(0);
+    },
     (error: unknown) => {
+      // The pool's namespace is gone before this worker could open it: its owner exited (and
+      // removed it) or destroyed the pool while we started. Nobody waits for us: leave quietly.
+      if (error instanceof SectionNotFoundError) process.exit(0);
       // A failure of the loop itself: die like a crashed worker, so the supervisor fails what we held.
       setImmediate(() => {
         throw error;

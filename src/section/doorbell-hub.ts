@@ -27,12 +27,23 @@
  * slot is armed and the arm before the word is checked, so a waker that changes the word
  * after our check writes after the watch began: no lost wake-up. Only where the OS cannot
  * watch (or runs out of inotify watches) is a section POLLED, in 10 ms slices.
+ *
+ * Exit: the OS wait runs on a libuv pool thread, and Node does not finish exiting (libuv joins
+ * its pool threads; a worker thread's teardown waits for its in-flight calls) while one is
+ * still blocked. So the main thread's hub wakes itself on process 'exit' (process.exit(), an
+ * uncaught exception, the loop's end) and waits no more. A worker thread gets no JS event when
+ * it is terminated, so its hub waits in bounded slices (WORKER_THREAD_SLICE_MS): a terminated
+ * thread's last wait returns within a slice, and an idle thread wakes a few times a second.
  */
 import { AbortError, SectionClosedError } from '../errors.js';
 import { HEADER_LENGTH, SLOT_DOORBELL_OFFSET, slotOffset } from '../layout/section-header.js';
 import type { Mapping, Platform, WatchedWord } from '../platform/index.js';
 import { ARMED_FUTEX, ARMED_WATCHED } from './attach-table.js';
 import type { WaitResult } from './section-waiter.js';
+import { isMainThread } from 'node:worker_threads';
+
+/** The longest OS wait of a worker thread's hub: how long its termination can wait for it. */
+export const WORKER_THREAD_SLICE_MS = 250;
 
 export interface HubSection {
   readonly mapping: Mapping;
@@ -75,6 +86,9 @@ export class DoorbellHub {
   private running = false;
   /** Entries in 'futex' mode: at most maxWatchedWords - 1 (one word is the control word). */
   private futexEntries = 0;
+  /** Set on process 'exit': the loop starts no more OS waits (see the class comment). */
+  private exiting = false;
+  private exitListener: (() => void) | undefined;
 
   constructor(private readonly platform: Platform) {}
 
@@ -203,18 +217,25 @@ export class DoorbellHub {
   }
 
   private run(): void {
-    if (this.running) return;
+    if (this.running || this.exiting) return;
     this.running = true;
     if (!this.control) {
       this.control = this.platform.mapAnonymous(4096);
       this.controlWord = new Int32Array(this.control.buffer, 0, 1);
+    }
+    if (isMainThread && this.exitListener === undefined) {
+      this.exitListener = () => {
+        this.exiting = true;
+        this.interrupt(); // the pool thread's wait returns, so the process can finish exiting
+      };
+      process.once('exit', this.exitListener);
     }
     void this.loop();
   }
 
   private async loop(): Promise<void> {
     try {
-      while (this.entries.size > 0) {
+      while (this.entries.size > 0 && !this.exiting) {
         const max = this.platform.maxWatchedWords; // drops to 1 on kernels without futex_waitv
         // Read every doorbell first, then re-check the words: see the class comment.
         const watched: WatchedWord[] = [{ address: this.control!.address, expected: Atomics.load(this.controlWord!, 0) }];
@@ -230,12 +251,12 @@ export class DoorbellHub {
         this.recheck();
         if (this.entries.size === 0) break;
         // Sections nobody hears are polled: a bounded slice instead of a doorbell.
-        const slice = unheard ? 10 : Infinity;
+        const slice = unheard ? 10 : isMainThread ? Infinity : WORKER_THREAD_SLICE_MS;
         await this.platform.waitAnyAsync(watched, slice);
       }
     } finally {
       this.running = false;
     }
-    if (this.entries.size > 0) this.run(); // a wait arrived as the loop was leaving
+    if (this.entries.size > 0 && !this.exiting) this.run(); // a wait arrived as the loop was leaving
   }
 }
