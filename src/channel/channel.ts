@@ -191,6 +191,14 @@ export function checkSame(name: string, option: string, asked: unknown, actual: 
 }
 
 /**
+ * What a send on an ended channel says: an ended channel stays ended (a second producer run
+ * that reopens the name finds it so), which new users did not expect.
+ */
+const SEND_ON_ENDED =
+  'the channel has ended (end() was called): it takes no more messages and stays ended until the ' +
+  'name is removed (Channel.unlink, once nobody has it open) and created again';
+
+/**
  * A stream of messages between threads and processes: a ring in shared memory, a codec
  * (MessagePack by default) and waiting that spins briefly, then parks. Every way to send and
  * receive comes as try* (never waits for space or a message), async, and *Sync (blocks
@@ -874,7 +882,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
   /** Copies `bytes` in as one message; false if full. Allocates nothing. */
   tryWrite(bytes: Uint8Array): boolean {
     checkBytes(bytes);
-    if (this.open().ended) throw new ChannelEndedError();
+    if (this.open().ended) throw new ChannelEndedError(SEND_ON_ENDED);
     if (bytes.length > this.ring.maxPayload) {
       const handle = this.storeLarge(bytes);
       let sent = false;
@@ -890,7 +898,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Writes one record of `type`, for the waiting loops. */
   private tryWriteRecord(bytes: Uint8Array, type: number): boolean {
-    if (this.open().ended) throw new ChannelEndedError();
+    if (this.open().ended) throw new ChannelEndedError(SEND_ON_ENDED);
     return this.ring.tryWrite(bytes, type);
   }
 
@@ -1081,7 +1089,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    * then commit(). Returns undefined if the ring is full (nothing reserved).
    */
   claim(length: number): Uint8Array | undefined {
-    if (this.open().ended) throw new ChannelEndedError();
+    if (this.open().ended) throw new ChannelEndedError(SEND_ON_ENDED);
     if (this.claimed >= 0) throw new InvalidArgValueError('claim() twice: commit() or cancel() the pending claim first');
     const at = this.ring.tryClaim(length);
     if (at < 0) return undefined;
