@@ -450,8 +450,9 @@ function claimSlot(ns: Namespace, block: PoolBlock): { slot: number; generation:
   throw new InvalidArgValueError(`all ${POOL_SUBMITTER_SLOTS} submitter slots of this pool are taken (a dead submitter's is freed within a second)`);
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new AbortError('the task was aborted');
+/** As every blocking call of the library: AbortError (ERR_SHMKIT_ABORTED), the signal's reason as `cause`. */
+function abortReason(signal: AbortSignal): AbortError {
+  return new AbortError('the task was aborted', { cause: signal.reason });
 }
 
 /** The error a failed result stands for: our own classes for pool failures, else a copy of the handler's. */
