@@ -186,18 +186,42 @@ export class PoolExport {
   private async receiveResults(signal: AbortSignal): Promise<void> {
     const { resultsStream, group, consumer } = this.config;
     await this.retrying(signal, () => ensureGroup(this.client, resultsStream, group));
-    // What this consumer read and did not acknowledge before it stopped (or died): first.
+    // A reply lost with the connection (Redis restarted or cut while an XREADGROUP '>' was
+    // answered): Redis counts the entries as delivered to this consumer, ioredis sends the read
+    // again after the reconnect, and the second read gets only the entries after them. Nobody
+    // claims a results stream's entries, so without a second look those results are never
+    // delivered and their tasks hang until their timeout (for ever without one). Hence: after
+    // every drop of the blocking connection, read this consumer's own pending entries again.
+    let ownPendingUnread = true; // at start: what this consumer read and did not acknowledge before it stopped (or died)
+    const onDrop = (): void => {
+      ownPendingUnread = true;
+    };
+    this.blocking.on('close', onDrop);
+    try {
+      while (!signal.aborted) {
+        if (ownPendingUnread) {
+          ownPendingUnread = false;
+          await this.deliverOwnPending(signal);
+          continue; // dropped again meanwhile: look again
+        }
+        await this.retrying(signal, async () => {
+          const entries = await readGroup(this.blocking, resultsStream, group, consumer, 256, '>', this.config.block);
+          await this.deliver(entries, signal);
+        });
+      }
+    } finally {
+      this.blocking.off('close', onDrop);
+    }
+  }
+
+  /** The entries delivered to this consumer and not acknowledged (their history, from '0-0'): delivered into the local channels now. */
+  private async deliverOwnPending(signal: AbortSignal): Promise<void> {
+    const { resultsStream, group, consumer } = this.config;
     let ownFrom = '0-0';
     while (!signal.aborted && ownFrom !== '') {
       await this.retrying(signal, async () => {
         const entries = await readGroup(this.client, resultsStream, group, consumer, 256, ownFrom, undefined);
         ownFrom = entries.length === 0 ? '' : entries[entries.length - 1]![0].toString();
-        await this.deliver(entries, signal);
-      });
-    }
-    while (!signal.aborted) {
-      await this.retrying(signal, async () => {
-        const entries = await readGroup(this.blocking, resultsStream, group, consumer, 256, '>', this.config.block);
         await this.deliver(entries, signal);
       });
     }

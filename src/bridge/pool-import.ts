@@ -39,6 +39,9 @@ export interface PoolImportStats {
   lastError?: string;
 }
 
+/** The longest close() waits for answers already on their way to Redis. */
+const ANSWER_DRAIN_MS = 5000;
+
 export class PoolImport {
   readonly stats: PoolImportStats = { started: 0, answered: 0, rerun: 0, running: 0, retries: 0, healthy: true };
   /** Stream entry ids running now: a claim that hands back one of ours does not start it twice. */
@@ -48,6 +51,8 @@ export class PoolImport {
   private nextClaimAt = 0;
   private signal: AbortSignal = new AbortController().signal;
   private claimCursor = '0-0';
+  /** Answers on their way to Redis (the task ran): run() lets them finish before it returns. */
+  private readonly answering = new Set<Promise<boolean>>();
 
   constructor(
     private readonly client: RedisClient,
@@ -82,7 +87,16 @@ export class PoolImport {
         this.start(entries, false);
       });
     }
-    // Closing: tasks running now are not answered; they stay pending, run again at the next start.
+    // Closing: tasks running now are not answered; they stay pending, run again at the next
+    // start. But an answer already on its way (XADD sent, XACK maybe not) is let finish on the
+    // open connection: cut off, the task would be answered and still pending, so it would run
+    // again at the next start and `answered` would miss it. Bounded: an answer stuck on a Redis
+    // that is down does not hold close() for ever (then it stays pending and runs again).
+    if (this.answering.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(this.answering), new Promise<void>((resolve) => (timer = setTimeout(resolve, ANSWER_DRAIN_MS)))]);
+      clearTimeout(timer);
+    }
   }
 
   private free(): number {
@@ -162,14 +176,21 @@ export class PoolImport {
     }
     // Closing: not answered, so not acknowledged; the next start runs it again.
     if (this.signal.aborted) return;
-    await this.retrying(this.signal, async () => {
+    const answer = this.retrying(this.signal, async () => {
       await this.client.xadd(resultsStream, '*', 'k', key, 'st', String(status), 'm', String(micros), VALUE_FIELD, payload);
       await this.client.xack(this.config.tasksStream, this.config.group, entryId);
     });
-    if (!this.signal.aborted) this.stats.answered++;
+    this.answering.add(answer);
+    try {
+      // Counted when Redis took the answer and the acknowledgement, even if close() began meanwhile.
+      if (await answer) this.stats.answered++;
+    } finally {
+      this.answering.delete(answer);
+    }
   }
 
-  private async retrying(signal: AbortSignal, step: () => Promise<void>): Promise<void> {
-    await retryUntilDone(signal, this.stats, this.config.onError, step);
+  /** True once `step` succeeded; false if the bridge closed first. */
+  private retrying(signal: AbortSignal, step: () => Promise<void>): Promise<boolean> {
+    return retryUntilDone(signal, this.stats, this.config.onError, step);
   }
 }

@@ -2,6 +2,7 @@
  * What the bridge tests share: two "hosts" (two namespaces, a bridge each) on one real Redis,
  * and checks over delivered ids.
  */
+import type { Redis } from 'ioredis';
 import { Namespace, SendersGoneError } from '../../src/index.js';
 import { Bridge, type IdentifiedMessage } from '../../src/bridge/index.js';
 import { uniqueName } from '../helpers/names.js';
@@ -71,4 +72,34 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
     await sleep(20);
   }
+}
+
+/**
+ * Freezes a bridge process (SIGSTOP) at a moment when `consumer` holds entries of `stream` that
+ * it has not acknowledged, so that a SIGKILL next leaves them pending for certain; thaws it
+ * (SIGCONT) and tries again while it holds none. Checking first and killing after would race
+ * the bridge acknowledging meanwhile. Returns how many it holds (while frozen the number can
+ * only grow: Redis may still hand a blocked read of it more).
+ */
+export async function freezeHoldingPending(
+  child: { kill(signal: NodeJS.Signals): void },
+  client: Redis,
+  stream: string,
+  group: string,
+  consumer: string,
+  timeoutMs = 30_000,
+): Promise<number> {
+  let held = 0;
+  await eventually(
+    `${consumer} frozen holding unacknowledged entries`,
+    async () => {
+      child.kill('SIGSTOP');
+      const [, , , consumers] = (await client.xpending(stream, group)) as [number, unknown, unknown, Array<[string, string]> | null];
+      held = Number((consumers ?? []).find(([name]) => name === consumer)?.[1] ?? 0);
+      if (held === 0) child.kill('SIGCONT');
+      return held > 0;
+    },
+    timeoutMs,
+  );
+  return held;
 }

@@ -10,7 +10,7 @@ import { Namespace } from '../../src/index.js';
 import { startChild, type Child } from '../helpers/child.js';
 import { uniqueName } from '../helpers/names.js';
 import { REDIS_SERVER, SKIP_REASON, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { eventually, receiveDistinct, startHost, stopHost, testPrefix, type Host } from './bridge-helpers.js';
+import { eventually, freezeHoldingPending, receiveDistinct, startHost, stopHost, testPrefix, type Host } from './bridge-helpers.js';
 
 interface Stats {
   stats: { exports: Record<string, { exported: number; skipped: number }>; imports: Record<string, { imported: number; redelivered: number }> };
@@ -70,6 +70,9 @@ describe.skipIf(!REDIS_SERVER)(`bridge processes killed mid-batch${SKIP_REASON}`
         last = now;
         return stuck;
       }, 30_000);
+      // Killed holding a batch: a lull that looked like "stuck" (a descheduled bridge) may have
+      // had nothing pending, and then nothing would be delivered again.
+      await freezeHoldingPending(b, redis.client(), `${prefix}:stream:jobs`, 'shmkit', 'host-b/jobs');
       b.kill('SIGKILL');
       await b.exit();
       b = await start(importer);
@@ -136,6 +139,8 @@ describe.skipIf(!REDIS_SERVER)(`bridge processes killed mid-batch${SKIP_REASON}`
         const [pending] = (await redis.client().xpending(`${prefix}:stream:jobs`, 'shmkit')) as [number];
         return stuck && pending > 0;
       }, 30_000);
+      // Killed holding entries, for certain (it could have acknowledged its batch since the check).
+      await freezeHoldingPending(importerB, redis.client(), `${prefix}:stream:jobs`, 'shmkit', 'host-b/jobs');
       importerB.kill('SIGKILL');
       await importerB.exit();
       // What B put into its ring before dying is there for host B's readers.

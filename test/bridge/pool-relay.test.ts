@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from '../../src/index.js';
 import { uniqueName } from '../helpers/names.js';
 import { REDIS_SERVER, SKIP_REASON, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { startHost, stopHost, testPrefix, type Host } from './bridge-helpers.js';
+import { eventually, startHost, stopHost, testPrefix, type Host } from './bridge-helpers.js';
 
 const WORKER = new URL('../fixtures/bridge-pool-worker.mjs', import.meta.url);
 
@@ -30,6 +30,9 @@ describe.skipIf(!REDIS_SERVER)(`the pool across hosts${SKIP_REASON}`, () => {
     try {
       a = await startHost(redis.url, prefix, 'host-a');
       b = await startHost(redis.url, prefix, 'host-b');
+      // A's worker up before the bridge takes tasks: a worker still starting on a busy machine
+      // would leave every task to B, and "both hosts take" would fail for no fault of the bridge.
+      expect((await poolA.run<{ pool: string }>({ i: -1 }, { timeout: 30_000 })).pool).toBe(poolA.name);
       a.bridge.exportPool(poolA.name, { stream: 'work', window: 16, block: 200 });
       await b.bridge.importPool(poolB.name, { stream: 'work', concurrency: 8, block: 200 });
       second = await Pool.connect(poolA.name);
@@ -65,15 +68,18 @@ describe.skipIf(!REDIS_SERVER)(`the pool across hosts${SKIP_REASON}`, () => {
     try {
       a = await startHost(redis.url, prefix, 'host-a');
       b = await startHost(redis.url, prefix, 'host-b');
-      a.bridge.exportPool(poolA.name, { stream: 'work', window: 4, block: 200 });
       await b.bridge.importPool(poolB.name, { stream: 'work', block: 200 });
-      const busy = poolA.run({ i: -1, ms: 1500 }, { timeout: 30_000 });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const busy = poolA.run<{ pool: string }>({ i: -1, ms: 3000 }, { timeout: 30_000 });
+      await eventually("A's worker busy", () => poolA.stats().running === 1, 10_000);
+      a.bridge.exportPool(poolA.name, { stream: 'work', window: 4, block: 200 }); // after: the bridge takes tasks too
+      // Both submitted while A's worker is busy: the bridge, the only free taker, takes them.
       const failing = poolA.run({ message: 'boom across hosts' }, { name: 'fail', timeout: 30_000 });
-      await expect(failing).rejects.toMatchObject({ message: 'boom across hosts', code: 'E_FIXTURE' });
       const missing = poolA.run({}, { name: 'no-such-handler', timeout: 30_000 });
+      await expect(failing).rejects.toMatchObject({ message: 'boom across hosts', code: 'E_FIXTURE' });
       await expect(missing).rejects.toMatchObject({ code: 'ERR_SHMKIT_HANDLER_NOT_FOUND' });
-      await busy;
+      // Both answers came from B (A's worker was busy throughout), not from A's own worker.
+      expect((a.bridge.stats().pools['export:work'] as { returned: number }).returned).toBe(2);
+      expect((await busy).pool).toBe(poolA.name);
     } finally {
       await stopHost(b);
       await stopHost(a);
