@@ -24,6 +24,7 @@ import { validateKnownKeys, validateName, validateObject, validateTimeout } from
 import { mapTasks, type MapOptions } from './map.js';
 import { codecNumber, parsePoolOptions, type PoolOptions, type RunOptions } from './options.js';
 import type { PoolBlock } from './pool-block.js';
+import { trackOwnedPool, untrackOwnedPool } from './owned-pools.js';
 import { createPoolBlock, findPoolBlock, mailboxName, taskQueue } from './pool-namespace.js';
 import { Submitter, type TimeSummary } from './submitter.js';
 import { Supervisor } from './supervisor.js';
@@ -116,6 +117,7 @@ export class Pool implements AsyncDisposable {
       this.namespace.destroy();
       throw error;
     }
+    trackOwnedPool(this); // a pool worker that stops destroys it first (owned-pools.ts)
   }
 
   /**
@@ -265,6 +267,7 @@ export class Pool implements AsyncDisposable {
     supervisor.closeHandles();
     this.closeHandles();
     this.namespace.section.unlink();
+    untrackOwnedPool(this);
   }
 
   /** Until this handle's tasks settled and no task is queued or running anywhere. */

@@ -17,6 +17,7 @@ import {
   POOL_LIVE_WORKERS_OFFSET,
   POOL_QUEUED_OFFSET,
   POOL_RUNNING_OFFSET,
+  POOL_STATE_OFFSET,
   POOL_SUBMITTER_SLOTS,
   RESULT_CLOSED,
   RESULT_CRASHED,
@@ -40,6 +41,7 @@ import {
   WORKER_TASK_SUBMITTER_OFFSET,
 } from '../layout/pool.js';
 import type { Namespace } from '../namespace.js';
+import { ancestorsOfNewThreads } from './ancestor-wake.js';
 import type { ParsedPoolOptions } from './options.js';
 import type { PoolBlock } from './pool-block.js';
 import { resultsChannel, taskQueue } from './pool-namespace.js';
@@ -82,6 +84,8 @@ export class Supervisor {
   private ticks = 0;
   private startFailures = 0;
   private ending: 'close' | 'destroy' | undefined;
+  /** Thread mode inside a pool thread: what its threads listen to (ancestor-wake.ts). */
+  private readonly ancestors: string[];
   /** Why the pool cannot run tasks (its workers cannot start), once known. */
   failure: Error | undefined;
 
@@ -96,6 +100,7 @@ export class Supervisor {
     this.taker = new Taker(block, this.queue.ring.header, -1);
     const identity = ns.section.waiter.identity;
     this.ownWord = ownerWord(identity.pid, identity.startTime) | 0;
+    this.ancestors = options.mode === 'thread' ? ancestorsOfNewThreads() : [];
     for (let w = 0; w < options.minWorkers; w++) this.spawn(w);
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
@@ -128,7 +133,8 @@ export class Supervisor {
     this.running[slot] = entry;
     this.live++;
     block.count(POOL_LIVE_WORKERS_OFFSET, 1);
-    entry.host = startWorkerHost(this.options, { namespace: this.ns.name, slot, filename: this.options.filename }, {
+    const config = { namespace: this.ns.name, slot, filename: this.options.filename, ...(this.ancestors.length > 0 ? { ancestors: this.ancestors } : {}) };
+    entry.host = startWorkerHost(this.options, config, {
       ready: () => {
         entry.ready = true;
         this.startFailures = 0;
@@ -140,10 +146,16 @@ export class Supervisor {
     }, () => this.poke(slot));
   }
 
-  /** Wakes a dying thread's parked waits (worker-host.ts); nothing to do once the namespace is closed. */
+  /**
+   * Wakes a dying thread's parked waits (worker-host.ts): a record in its control channel, and
+   * a ring of every doorbell of the namespace, which also reaches the threads of pools nested
+   * below it (ancestor-wake.ts). Nothing to do once the namespace is closed.
+   */
   private poke(slot: number): void {
     try {
       this.submitter.sendControl(slot, CONTROL_POKE, 0, 0);
+      const waiter = this.ns.section.waiter;
+      if (!waiter.closed) waiter.notify(this.block.words.byteOffset + POOL_STATE_OFFSET, 0);
     } catch {
       // the pool's handles are closed: the thread is gone or going
     }

@@ -65,6 +65,7 @@ function startThread(options: ParsedPoolOptions, config: WorkerConfig, events: W
   worker.on('message', (message: { type: string; error?: { name: string; message: string; code?: string } }) => {
     if (message.type === 'ready') events.ready();
     else if (message.type === 'start-error') events.startError(message.error!);
+    else if (message.type === 'exiting') keepPoking(); // its own process.exit(): it may be parked too
   });
   worker.on('error', (error) => {
     failure = error;

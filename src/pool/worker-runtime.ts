@@ -38,6 +38,7 @@ import {
   WORKER_TASKS_RUN_OFFSET,
 } from '../layout/pool.js';
 import { Namespace } from '../namespace.js';
+import { listenToAncestors } from './ancestor-wake.js';
 import { findHandler, loadWorkerModule, type TaskHandler } from './load-handler.js';
 import { codecName } from './options.js';
 import type { PoolBlock } from './pool-block.js';
@@ -50,10 +51,12 @@ export interface WorkerConfig {
   namespace: string;
   slot: number;
   filename: string;
+  /** A thread's: namespaces of the pools of the pool threads above it (ancestor-wake.ts). */
+  ancestors?: string[];
 }
 
 /** How a worker tells its supervisor it started (or why not): the only messages outside shared memory. */
-export type StartReport = (message: { type: 'ready' } | { type: 'start-error'; error: { name: string; message: string; code?: string } }) => void;
+export type StartReport = (message: { type: 'ready' } | { type: 'start-error'; error: { name: string; message: string; code?: string } } | { type: 'exiting' }) => void;
 
 /** The `ctx` a handler gets. */
 export interface TaskContext {
@@ -78,6 +81,7 @@ export async function runWorker(config: WorkerConfig, report: StartReport): Prom
   const ns = Namespace.open(config.namespace, { reuse: true });
   const block = findPoolBlock(ns);
   if (!block) throw new Error(`namespace '${config.namespace}' holds no pool`);
+  listenToAncestors(config.ancestors); // before the module runs: it may make a pool of its own
   let module: Record<string, unknown>;
   try {
     module = await loadWorkerModule(config.filename);
