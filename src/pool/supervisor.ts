@@ -65,6 +65,8 @@ const KILL_FALLBACK_MS = 2_000;
 
 interface Running {
   host: WorkerHost;
+  /** It runs the handler module's top level, or later: it may be terminated. */
+  loading: boolean;
   ready: boolean;
   /** Why we ended it, if we did. */
   ending: 'timeout' | 'stop' | 'kill' | undefined;
@@ -129,13 +131,17 @@ export class Supervisor {
     Atomics.store(block.words, block.worker(slot, WORKER_STATE_OFFSET), WORKER_STARTING);
     let resolveExit!: () => void;
     const exited = new Promise<void>((resolve) => (resolveExit = resolve));
-    const entry: Running = { host: undefined as unknown as WorkerHost, ready: false, ending: undefined, startError: undefined, exited, resolveExit };
+    const entry: Running = { host: undefined as unknown as WorkerHost, loading: false, ready: false, ending: undefined, startError: undefined, exited, resolveExit };
     this.running[slot] = entry;
     this.live++;
     block.count(POOL_LIVE_WORKERS_OFFSET, 1);
     const config = { namespace: this.ns.name, slot, filename: this.options.filename, ...(this.ancestors.length > 0 ? { ancestors: this.ancestors } : {}) };
     entry.host = startWorkerHost(this.options, config, {
+      loading: () => {
+        entry.loading = true;
+      },
       ready: () => {
+        entry.loading = true;
         entry.ready = true;
         this.startFailures = 0;
       },
@@ -338,7 +344,8 @@ export class Supervisor {
    * get SIGKILL. Threads: only a busy one is terminated (it runs the handler's code); idle and
    * starting ones are asked to stop, since terminating a thread in the middle of a native call
    * (koffi loading, a wait being armed) aborts the whole process; one that has not stopped
-   * after KILL_FALLBACK_MS is terminated anyway.
+   * after KILL_FALLBACK_MS is terminated anyway once it is past the runtime's own start-up
+   * (loading: its module's top level may never settle, and keep its event loop alive).
    */
   async killAll(): Promise<void> {
     this.ending = 'destroy';
@@ -360,7 +367,7 @@ export class Supervisor {
       let fallback: NodeJS.Timeout | undefined;
       const killLate = (): void => {
         if (exited) return;
-        if (entry.ready) entry.host.kill();
+        if (entry.loading) entry.host.kill();
         else fallback = setTimeout(killLate, KILL_FALLBACK_MS).unref();
       };
       fallback = setTimeout(killLate, KILL_FALLBACK_MS).unref();

@@ -148,6 +148,16 @@ describe('pool attack: workers that die or hang', () => {
     }
   });
 
+  it('a module whose top-level await never settles while a timer keeps it alive: destroy() ends it within 10 s (thread and process)', async () => {
+    for (const mode of ['thread', 'process'] as const) {
+      const pool = attackPool({ mode, maxWorkers: 1, filename: path.join(FIXTURES, 'pool-hang-load-alive.mjs') });
+      const task = pool.run({}).then(() => 'resolved', (e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // its module is running by now
+      await within(pool.destroy(), 10_000, `destroy (${mode})`);
+      expect(await within(task, 5_000, 'task after destroy')).toBeInstanceOf(PoolClosedError);
+    }
+  });
+
   it('an aborted never-settling handler: the run() rejects at once, the held worker is not freed but other workers serve', async () => {
     const pool = attackPool({ maxWorkers: 2 });
     const controller = new AbortController();
