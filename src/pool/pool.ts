@@ -24,6 +24,7 @@ import { validateKnownKeys, validateName, validateObject, validateTimeout } from
 import { mapTasks, type MapOptions } from './map.js';
 import { codecNumber, parsePoolOptions, type PoolOptions, type RunOptions } from './options.js';
 import type { PoolBlock } from './pool-block.js';
+import { trackOwnedPool, untrackOwnedPool } from './owned-pools.js';
 import { createPoolBlock, findPoolBlock, mailboxName, taskQueue } from './pool-namespace.js';
 import { closeAtOwnerExit, onOwnerExit } from './owner-exit.js';
 import { Submitter, type TimeSummary } from './submitter.js';
@@ -125,6 +126,7 @@ export class Pool implements AsyncDisposable {
       this.namespace.destroy();
       throw error;
     }
+    trackOwnedPool(this); // a pool worker that stops destroys it first (owned-pools.ts)
   }
 
   /**
@@ -275,6 +277,7 @@ export class Pool implements AsyncDisposable {
     supervisor.closeHandles();
     this.closeHandles();
     this.namespace.section.unlink();
+    untrackOwnedPool(this);
   }
 
   /** Until this handle's tasks settled and no task is queued or running anywhere. */

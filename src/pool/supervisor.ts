@@ -63,6 +63,8 @@ const KILL_FALLBACK_MS = 2_000;
 
 interface Running {
   host: WorkerHost;
+  /** It runs the handler module's top level, or later: it may be terminated. */
+  loading: boolean;
   ready: boolean;
   /** Why we ended it, if we did. */
   ending: 'timeout' | 'stop' | 'kill' | undefined;
@@ -124,12 +126,17 @@ export class Supervisor {
     Atomics.store(block.words, block.worker(slot, WORKER_STATE_OFFSET), WORKER_STARTING);
     let resolveExit!: () => void;
     const exited = new Promise<void>((resolve) => (resolveExit = resolve));
-    const entry: Running = { host: undefined as unknown as WorkerHost, ready: false, ending: undefined, startError: undefined, exited, resolveExit };
+    const entry: Running = { host: undefined as unknown as WorkerHost, loading: false, ready: false, ending: undefined, startError: undefined, exited, resolveExit };
     this.running[slot] = entry;
     this.live++;
     block.count(POOL_LIVE_WORKERS_OFFSET, 1);
-    entry.host = startWorkerHost(this.options, { namespace: this.ns.name, slot, filename: this.options.filename }, {
+    const config = { namespace: this.ns.name, slot, filename: this.options.filename };
+    entry.host = startWorkerHost(this.options, config, {
+      loading: () => {
+        entry.loading = true;
+      },
       ready: () => {
+        entry.loading = true;
         entry.ready = true;
         this.startFailures = 0;
       },
@@ -140,7 +147,11 @@ export class Supervisor {
     }, () => this.poke(slot));
   }
 
-  /** Wakes a dying thread's parked waits (worker-host.ts); nothing to do once the namespace is closed. */
+  /**
+   * Wakes a dying thread's parked waits (worker-host.ts) with a record in its control channel,
+   * so it exits at once rather than at the end of its hub's slice (doorbell-hub.ts). Nothing to
+   * do once the namespace is closed.
+   */
   private poke(slot: number): void {
     try {
       this.submitter.sendControl(slot, CONTROL_POKE, 0, 0);
@@ -326,7 +337,8 @@ export class Supervisor {
    * get SIGKILL. Threads: only a busy one is terminated (it runs the handler's code); idle and
    * starting ones are asked to stop, since terminating a thread in the middle of a native call
    * (koffi loading, a wait being armed) aborts the whole process; one that has not stopped
-   * after KILL_FALLBACK_MS is terminated anyway.
+   * after KILL_FALLBACK_MS is terminated anyway once it is past the runtime's own start-up
+   * (loading: its module's top level may never settle, and keep its event loop alive).
    */
   async killAll(): Promise<void> {
     this.ending = 'destroy';
@@ -348,7 +360,7 @@ export class Supervisor {
       let fallback: NodeJS.Timeout | undefined;
       const killLate = (): void => {
         if (exited) return;
-        if (entry.ready) entry.host.kill();
+        if (entry.loading) entry.host.kill();
         else fallback = setTimeout(killLate, KILL_FALLBACK_MS).unref();
       };
       fallback = setTimeout(killLate, KILL_FALLBACK_MS).unref();

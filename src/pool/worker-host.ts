@@ -12,6 +12,8 @@ import type { WorkerConfig } from './worker-runtime.js';
 
 /** What a worker host reports. */
 export interface WorkerEvents {
+  /** It runs the handler module's top level now (past the runtime's own native calls). */
+  loading(): void;
   ready(): void;
   startError(error: { name: string; message: string; code?: string }): void;
   /** It is gone: `error` is what killed a thread (uncaught, out of memory), if Node said. */
@@ -72,7 +74,9 @@ function startThread(options: ParsedPoolOptions, config: WorkerConfig, events: W
   };
   worker.on('message', (message: { type: string; error?: { name: string; message: string; code?: string } }) => {
     if (message.type === 'ready') events.ready();
+    else if (message.type === 'loading') events.loading();
     else if (message.type === 'start-error') events.startError(message.error!);
+    else if (message.type === 'exiting') keepPoking(); // its own process.exit(): it may be parked too
   });
   worker.on('error', (error) => {
     failure = error;
@@ -101,6 +105,7 @@ function startProcess(options: ParsedPoolOptions, config: WorkerConfig, events: 
   });
   child.on('message', (message: { type: string; error?: { name: string; message: string; code?: string } }) => {
     if (message.type === 'ready') events.ready();
+    else if (message.type === 'loading') events.loading();
     else if (message.type === 'start-error') events.startError(message.error!);
   });
   let failure: Error | undefined;

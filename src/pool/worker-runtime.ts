@@ -1,8 +1,8 @@
 /**
  * The loop inside every pool worker, thread or process: take a task from the queue (take.ts),
  * run the handler, put the result in its submitter's results channel. Idle, it parks on the
- * queue (an async poll: no CPU). No postMessage or IPC on this path: only at start (ready, or
- * why it could not start).
+ * queue (an async poll: no CPU). No postMessage or IPC on this path: only at start (loading
+ * the module, ready, or why it could not start) and, for a thread, as it exits.
  */
 import type { Broadcast } from '../channel/broadcast.js';
 import type { Channel } from '../channel/channel.js';
@@ -53,7 +53,9 @@ export interface WorkerConfig {
 }
 
 /** How a worker tells its supervisor it started (or why not): the only messages outside shared memory. */
-export type StartReport = (message: { type: 'ready' } | { type: 'start-error'; error: { name: string; message: string; code?: string } }) => void;
+export type StartReport = (
+  message: { type: 'loading' } | { type: 'ready' } | { type: 'start-error'; error: { name: string; message: string; code?: string } } | { type: 'exiting' },
+) => void;
 
 /** The `ctx` a handler gets. */
 export interface TaskContext {
@@ -79,6 +81,8 @@ export async function runWorker(config: WorkerConfig, report: StartReport): Prom
   const block = findPoolBlock(ns);
   if (!block) throw new Error(`namespace '${config.namespace}' holds no pool`);
   let module: Record<string, unknown>;
+  // Past our own native set-up: from here a thread may be terminated (supervisor.ts, killAll).
+  report({ type: 'loading' });
   try {
     module = await loadWorkerModule(config.filename);
   } catch (error) {

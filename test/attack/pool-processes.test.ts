@@ -1,6 +1,7 @@
 // Pool attack, other processes and kills: a pool name held by a non-pool namespace, connecting
 // to a destroyed pool or one whose owner was SIGKILLed, the owner killed under a connected
 // submitter, process.exit() and SIGKILL inside process workers, a handler that never settles.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Namespace, Pool, PoolClosedError, SectionNotFoundError, WorkerCrashedError } from '../../src/index.js';
@@ -149,6 +150,16 @@ describe('pool attack: workers that die or hang', () => {
     }
   });
 
+  it('a module whose top-level await never settles while a timer keeps it alive: destroy() ends it within 10 s (thread and process)', async () => {
+    for (const mode of ['thread', 'process'] as const) {
+      const pool = attackPool({ mode, maxWorkers: 1, filename: path.join(FIXTURES, 'pool-hang-load-alive.mjs') });
+      const task = pool.run({}).then(() => 'resolved', (e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // its module is running by now
+      await within(pool.destroy(), 10_000, `destroy (${mode})`);
+      expect(await within(task, 5_000, 'task after destroy')).toBeInstanceOf(PoolClosedError);
+    }
+  });
+
   it('an aborted never-settling handler: the run() rejects at once, the held worker is not freed but other workers serve', async () => {
     const pool = attackPool({ maxWorkers: 2 });
     const controller = new AbortController();
@@ -161,27 +172,55 @@ describe('pool attack: workers that die or hang', () => {
 });
 
 describe('pool attack: a worker module that makes a pool', () => {
-  // BUG (cause not pinned): a worker module that makes its own pool at top level (a pool whose
-  // filename is the module that makes the pool, nesting bounded here to 2) makes the outer
-  // pool's destroy() hang: over 60 s in the runner, never within 10 s here, while a module whose
-  // top-level await merely never settles is destroyed at once. Suspect: terminating a thread
-  // that is itself supervising a pool (inner threads, parked waits) does not complete.
-  it.fails('destroy() of the outer pool ends within 10 s', async () => {
-    const name = uniqueName('pool-nest');
-    const owner = startChild('attack-pool-nest-owner.mjs', [name]);
-    try {
-      const report = await owner.message<{ destroyed: boolean; ms: number }>(30_000);
-      expect(report.destroyed).toBe(true);
-    } finally {
-      owner.kill('SIGKILL');
-      await owner.exit(10_000).catch(() => undefined);
-      for (const n of [name, `${name}-0`, `${name}-1`]) {
-        try {
-          Namespace.open(n, { reuse: true }).destroy();
-        } catch {
-          // not there
+  // A worker whose module makes a thread pool at top level supervises threads of its own. It
+  // used to hang the outer destroy(): the stopped (or terminated) worker thread exited without
+  // ending its inner pool, Node's teardown of that thread then waits for the inner pool's
+  // worker threads, and each of those waits for its own parked futex_waitv, which nobody woke
+  // (their supervisor's JS was gone). Now a stopping worker destroys the pools it made first,
+  // and a terminated one's nested threads finish within their hub's 250 ms wait slice
+  // (src/section/doorbell-hub.ts). In process mode the inner workers see their parent's IPC
+  // pipe close and end likewise.
+  const cases = [
+    { mode: 'thread', outer: 'idle' },
+    { mode: 'thread', outer: 'busy' },
+    { mode: 'process', outer: 'idle' },
+  ] as const;
+  for (const { mode, outer } of cases) {
+    it(`${mode === 'thread' ? 'threads' : 'processes'}, the outer worker ${outer}: destroy() of the outer pool ends within 10 s and no inner worker outlives it`, async () => {
+      const name = uniqueName('pool-nest');
+      const owner = startChild('attack-pool-nest-owner.mjs', [name, mode, outer]);
+      try {
+        const report = await owner.message<{ destroyed: boolean; ms: number; pids: number[] }>(60_000);
+        expect(report.destroyed).toBe(true);
+        expect(report.pids).toHaveLength(3);
+        // The owner's process.exit() waits for every thread of the nest: it returns only if none is stuck.
+        expect(await owner.exit(15_000)).toEqual({ code: 0, signal: null });
+        await until(() => report.pids.every((pid) => !isRunning(pid)), 10_000, 'every worker process of the nest exits');
+      } finally {
+        owner.kill('SIGKILL');
+        await owner.exit(10_000).catch(() => undefined);
+        for (const n of [name, `${name}-0`, `${name}-1`]) {
+          try {
+            Namespace.open(n, { reuse: true }).destroy();
+          } catch {
+            // not there
+          }
         }
       }
-    }
-  });
+    });
+  }
 });
+
+/** Whether process `pid` runs (a zombie nobody reaped yet does not). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return existsSync('/proc/self') ? false : true; // no /proc here: kill(0) said it runs
+  }
+}
