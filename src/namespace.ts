@@ -38,7 +38,7 @@ import { validateBoolean, validateInteger, validateKnownKeys, validateName, vali
 import { verifyNamespace } from './store/verify.js';
 import { Variables } from './store/variables.js';
 import { LoadMarkers } from './store/load-markers.js';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
+import { codecId, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, initializeNamespace, namespaceCodec, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
 import { namespaceSizes } from './store/namespace-sizes.js';
 
 export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
@@ -87,6 +87,7 @@ export class Namespace {
     this.section = section;
     const buffer = section.buffer;
     const layout = readNamespaceHeader(buffer, section.name); // IncompatibleSectionError for a damaged header
+    const codec = namespaceCodec(buffer, section.name, options.codec); // OptionsMismatchError for another codec than the recorded one
     const journal = new Journal(buffer, layout.journalOffset, layout.journalCapacity, () => {
       throw new NamespaceFullError(
         `this write or lock() group changes more than the journal holds (${journal.capacity} words); ` +
@@ -108,9 +109,9 @@ export class Namespace {
       load: () => attached()?.load() ?? { version: 0, structures: [] },
       save: (structures, expectedVersion) => attached()?.save(structures, expectedVersion) ?? false,
     };
-    const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec, { structures: this.structures }), options.autolock, options.timeout);
+    const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(codec, { structures: this.structures }), options.autolock, options.timeout);
     this.#core = core;
-    this.codecOption = options.codec;
+    this.codecOption = codec;
     this.variables = new Variables(core, core.table(NS_VARIABLES_TABLE_OFFSET));
     this.directory = new Directory(core, core.table(NS_DIRECTORY_TABLE_OFFSET));
     shared = this.openStructures();
@@ -163,7 +164,7 @@ export class Namespace {
         kind: 'namespace',
         ...location,
         ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
-        initialize: initializeNamespace,
+        initialize: (buffer: ArrayBuffer, committed: number) => initializeNamespace(buffer, committed, codecId(parsed.codec)),
       });
     }
     try {
