@@ -9,7 +9,7 @@ import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/cha
 import { resolveCodec, type CodecOption, type StructureStore } from './codec/index.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
-import { CorruptHeapError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
+import { CorruptHeapError, InvalidArgTypeError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
 import { BARRIER_MAX_PARTIES } from './layout/sync.js';
 import {
@@ -36,6 +36,7 @@ import { Semaphore } from './sync/semaphore.js';
 import { parseWaitOptions, type WaitOptionsArg } from './sync/wait-options.js';
 import { validateBoolean, validateInteger, validateKnownKeys, validateName, validateObject, validateString, validateTimeout } from './validate.js';
 import { verifyNamespace } from './store/verify.js';
+import { holdsOtherKind } from './named/kinds.js';
 import { Variables } from './store/variables.js';
 import { LoadMarkers } from './store/load-markers.js';
 import { codecId, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, initializeNamespace, namespaceCodec, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
@@ -51,7 +52,8 @@ import { vars } from './store/vars.js';
  * with Namespace.open(); reads, writes and object lookups after close() are SectionClosedError.
  *
  * Named objects are found by name or created on first use. A bad name is InvalidNameError, a
- * name that holds another kind of object KindMismatchError, no room NamespaceFullError;
+ * name that holds another kind of object KindMismatchError ("'x' in this namespace holds a
+ * cache, not a mutex"), no room NamespaceFullError;
  * objects are created outside lock() groups (inside one: InvalidArgValueError).
  */
 export class Namespace {
@@ -156,7 +158,13 @@ export class Namespace {
     const location = parsed.file === undefined ? {} : { file: parsed.file };
     let section: Section;
     if (!create || reuse) {
-      section = Section.open(name, location);
+      try {
+        section = Section.open(name, location);
+      } catch (error) {
+        if (!(error instanceof SectionNotFoundError)) throw error;
+        const how = reuse ? '{ reuse: true }' : '{ create: false }';
+        throw new SectionNotFoundError(name, `namespace '${name}' does not exist; ${how} opens only an existing one: create it with Namespace.open('${name}') (create is the default)`);
+      }
     } else {
       section = Section.openOrCreate(name, {
         size,
@@ -168,7 +176,7 @@ export class Namespace {
       });
     }
     try {
-      if (section.kind !== 'namespace') throw new InvalidArgValueError(`section '${name}' holds a ${section.kind}, not a namespace`);
+      if (section.kind !== 'namespace') throw holdsOtherKind(name, section.kind, 'namespace', 'open');
       return new Namespace(section, { autolock, timeout, codec: parsed.codec });
     } catch (error) {
       section.close();

@@ -218,11 +218,8 @@ export class Broadcast<T = unknown> implements Disposable {
     };
   }
 
+  /** `section` holds a broadcast: the provider refused any other kind (KindMismatchError). */
   private static onSection<T>(section: OwnSection, codec: CodecOption | undefined): Broadcast<T> {
-    if (section.kind !== 'broadcast') {
-      section.close();
-      throw new CorruptChannelError(`section '${section.name}' holds a ${section.kind}, not a broadcast`);
-    }
     try {
       return new Broadcast<T>(section.buffer, 0, section.waiter, { codec, section });
     } catch (error) {

@@ -260,11 +260,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     const parsed = validateObject<ChannelOpenOptions>(options, 'options');
     validateKnownKeys(parsed, ['codec', 'timeout', 'wait'], 'options');
     resolveCodec(parsed.codec);
-    const section = ownSections().open(name, { timeout: parsed.timeout, wait: parsed.wait }, 'Channel');
-    if (section.kind !== 'channel' && section.kind !== 'mailbox') {
-      section.close();
-      throw new CorruptChannelError(`section '${name}' holds a ${section.kind}, not a channel`);
-    }
+    const section = ownSections().open(name, { timeout: parsed.timeout, wait: parsed.wait }, 'Channel'); // a channel or a mailbox, else KindMismatchError
     return Channel.onSection<T>(section, parsed.codec);
   }
 
@@ -275,11 +271,10 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    */
   static openOrCreate<T = unknown>(name: string, options: ChannelCreateOptions & { timeout?: number } = {}): Channel<T> {
     const { request, codec, timeout } = Channel.parseCreate(options, 'channel', ['timeout']);
-    const section = ownSections().openOrCreate(name, { ...request, ...(timeout === undefined ? {} : { timeout }) }, 'Channel');
+    const section = ownSections().openOrCreate(name, { ...request, ...(timeout === undefined ? {} : { timeout }) }, 'Channel'); // another kind: KindMismatchError
     const channel = Channel.onSection<T>(section, codec);
     if (!section.created) {
       try {
-        if (section.kind !== 'channel') throw new CorruptChannelError(`section '${name}' holds a ${section.kind}, not a channel`);
         checkSame(name, 'kind', options.kind, channel.kind);
         checkSame(name, 'capacity', options.capacity, channel.ring.capacity);
       } catch (error) {

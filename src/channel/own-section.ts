@@ -37,6 +37,8 @@ export interface OwnSectionOpenOptions {
 /**
  * Creates, opens and removes the sections of standalone objects. `what` is the class the user
  * called ('Channel', 'Mailbox', 'Broadcast'): errors name it ("create it with Channel.create").
+ * A name that holds another kind of section than the class handles (a Channel opens a
+ * mailbox too) is KindMismatchError, and nothing is opened or created.
  */
 export interface SectionProvider {
   create(name: string, request: OwnSectionRequest, what: string): OwnSection;
