@@ -37,6 +37,7 @@ import { parseWaitOptions, type WaitOptionsArg } from './sync/wait-options.js';
 import { validateBoolean, validateInteger, validateKnownKeys, validateName, validateObject, validateString, validateTimeout } from './validate.js';
 import { verifyNamespace } from './store/verify.js';
 import { holdsOtherKind } from './named/kinds.js';
+import { removeByName } from './named/remove-by-name.js';
 import { Variables } from './store/variables.js';
 import { LoadMarkers } from './store/load-markers.js';
 import { codecId, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, initializeNamespace, namespaceCodec, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
@@ -184,9 +185,14 @@ export class Namespace {
     }
   }
 
-  /** Removes a namespace by name (processes that have it open keep it until they close). */
-  static destroy(name: string, options: { file?: string } = {}): boolean {
-    return Section.unlink(name, options);
+  /**
+   * Removes a namespace by name; false if there was none. While live processes other than
+   * this one have it open: SectionInUseError, unless `force: true` (they keep it until they
+   * close; later opens do not find it, and Namespace.open makes a new one). A name that
+   * holds another kind (a channel, a broadcast) is KindMismatchError and stays.
+   */
+  static destroy(name: string, options: { file?: string; force?: boolean } = {}): boolean {
+    return removeByName(name, options, { noun: 'namespace', kinds: ['namespace'], remover: 'Namespace.destroy', keys: ['file'] });
   }
 
   /**
@@ -574,7 +580,11 @@ export class Namespace {
     this.section.close();
   }
 
-  /** Closes and removes the namespace. */
+  /**
+   * Closes this handle and removes the namespace's name, also while other processes have it
+   * open (no force needed: whoever holds a handle may end it; they keep using it until they
+   * close, later opens do not find it). Namespace.destroy(name) refuses that without force.
+   */
   destroy(): void {
     this.close();
     this.section.unlink();

@@ -9,7 +9,7 @@
  */
 import { ChannelEndedError, OptionsMismatchError, SendersGoneError, CorruptChannelError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
 import { RECORD_HEAP, RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
-import { ownSections, type OwnSection, type OwnSectionRequest } from './own-section.js';
+import { ownSections, type OwnSection, type OwnSectionRequest, type OwnSectionUnlinkOptions } from './own-section.js';
 import {
   FIRST_PARK_SLICE_MS,
   MAX_PARK_SLICE_MS,
@@ -285,9 +285,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return channel;
   }
 
-  /** Removes a standalone channel's name (SectionInUseError while other live processes have it open). */
-  static unlink(name: string): boolean {
-    return ownSections().unlink(name, 'Channel');
+  /**
+   * Removes a standalone channel's (or mailbox's) name; false if there was none. While live
+   * processes other than this one have it open: SectionInUseError, unless `force: true`
+   * (they keep their mapping; later opens do not find it). A name that holds another kind
+   * (a namespace, a broadcast) is KindMismatchError and stays.
+   */
+  static unlink(name: string, options: OwnSectionUnlinkOptions = {}): boolean {
+    return ownSections().unlink(name, 'Channel', options);
   }
 
   /** Checks create options and builds the section request (shared with Mailbox). */

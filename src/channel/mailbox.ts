@@ -10,7 +10,7 @@ import { RING_KIND_MPSC, RING_OWNER_OFFSET } from '../layout/ring.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
 import { Channel, type ChannelOpenOptions } from './channel.js';
 import type { CodecOption } from '../codec/index.js';
-import { ownSections, type OwnSection } from './own-section.js';
+import { ownSections, type OwnSection, type OwnSectionUnlinkOptions } from './own-section.js';
 
 const OWNER = RING_OWNER_OFFSET >> 2;
 
@@ -53,6 +53,16 @@ export class Mailbox<T = unknown> extends Channel<T> {
    */
   static override openOrCreate(): never {
     throw new InvalidArgValueError('Mailbox.openOrCreate: a mailbox belongs to the process that creates it; call Mailbox.create in the owner and Mailbox.open(name, { wait: ms }) in senders');
+  }
+
+  /**
+   * Removes a mailbox's name; false if there was none. While live processes other than this
+   * one have it open: SectionInUseError, unless `force: true` (they keep their mapping;
+   * later opens do not find it). A name that holds another kind (a channel too) is
+   * KindMismatchError and stays.
+   */
+  static override unlink(name: string, options: OwnSectionUnlinkOptions = {}): boolean {
+    return ownSections().unlink(name, 'Mailbox', options);
   }
 
   private static wrap<T>(section: OwnSection, codec: CodecOption | undefined): Mailbox<T> {

@@ -2,13 +2,14 @@
  * Sections of their own for Channel, Mailbox and Broadcast (the port is
  * src/channel/own-section.ts): create, open (optionally waiting for another process to create
  * the name), openOrCreate and unlink, with errors that name the class the user called. Each
- * open checks what the name holds: another kind is KindMismatchError (src/named/kinds.ts).
+ * checks what the name holds first: another kind is KindMismatchError (src/named/kinds.ts).
  */
 import { SectionExistsError, SectionNotFoundError } from '../errors.js';
 import { Section } from '../section/index.js';
-import type { OwnSection, OwnSectionOpenOptions, OwnSectionRequest, SectionProvider } from '../channel/own-section.js';
+import type { OwnSection, OwnSectionOpenOptions, OwnSectionRequest, OwnSectionUnlinkOptions, SectionProvider } from '../channel/own-section.js';
 import { validateTimeout } from '../validate.js';
 import { holdsOtherKind, peekKind } from './kinds.js';
+import { removeByName } from './remove-by-name.js';
 
 /** Longest sleep between two looks for a name that does not exist yet. */
 const MAX_LOOK_INTERVAL_MS = 50;
@@ -22,7 +23,7 @@ function noun(what: string): string {
   return what.toLowerCase();
 }
 
-/** The kinds of section each class opens by name: a Channel opens a mailbox too (a Mailbox is a Channel). */
+/** The kinds of section each class opens and removes by name: a Channel handles a mailbox too (a Mailbox is a Channel). */
 function kindsOf(what: string): readonly string[] {
   return what === 'Channel' ? ['channel', 'mailbox'] : [noun(what)];
 }
@@ -90,7 +91,7 @@ export const sectionProvider: SectionProvider = {
     return ofKind(Section.openOrCreate(name, request), [request.kind], what);
   },
 
-  unlink(name: string, _what: string): boolean {
-    return Section.unlink(name);
+  unlink(name: string, what: string, options?: OwnSectionUnlinkOptions): boolean {
+    return removeByName(name, options, { noun: noun(what), kinds: kindsOf(what), remover: `${what}.unlink` });
   },
 };
