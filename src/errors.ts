@@ -342,11 +342,38 @@ export class CorruptHeapError extends ShmkitError {
 }
 brand(CorruptHeapError);
 
-/** A namespace object opened as another kind than it was created as. */
+/**
+ * A name that holds another kind of object than the call is for: a channel's name passed to
+ * Namespace.open or Namespace.destroy, a namespace's to Channel.openOrCreate or
+ * Channel.unlink, a cache's name asked for as a mutex in a namespace. Nothing was opened,
+ * created or removed. Every such message has one shape: "'x' holds a channel, not a
+ * namespace: open it with Channel.open"; `found` and `wanted` are the two kinds.
+ */
 export class KindMismatchError extends ShmkitError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The kind the name holds ('channel', 'namespace', 'cache'...), when known. */
+    readonly found?: string,
+    /** The kind the call is for. */
+    readonly wanted?: string,
+  ) {
     super('ERR_SHMKIT_KIND_MISMATCH', message);
   }
+
+  /**
+   * "<what> holds a <found>, not a <wanted>[: <remedy>]". `what` names the name: "'x'", or
+   * "'x' in this namespace".
+   */
+  static holds(what: string, found: string, wanted: string, remedy?: string): KindMismatchError {
+    return new KindMismatchError(`${what} holds ${withArticle(found)}, not ${withArticle(wanted)}${remedy === undefined ? '' : `: ${remedy}`}`, found, wanted);
+  }
+}
+
+/** 'channel' -> 'a channel', 'event' -> 'an event'; a plain section and an unreadable kind said as such. */
+function withArticle(kind: string): string {
+  if (kind === 'raw') return 'a plain section';
+  if (kind === 'unknown') return 'an object of unknown kind';
+  return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`;
 }
 brand(KindMismatchError);
 

@@ -9,7 +9,7 @@ import { Channel, DEFAULT_CAPACITY, type LargeMessageStore } from './channel/cha
 import { resolveCodec, type CodecOption, type StructureStore } from './codec/index.js';
 import { initializeRing, validateCapacity } from './channel/ring-base.js';
 import { ringKindCode, type RingKind } from './channel/ring-kind.js';
-import { CorruptHeapError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
+import { CorruptHeapError, InvalidArgTypeError, MessageTooLargeError, NamespaceFullError, OptionsMismatchError, SectionClosedError, SectionNotFoundError } from './errors.js';
 import { broadcastLength } from './layout/broadcast.js';
 import { BARRIER_MAX_PARTIES } from './layout/sync.js';
 import {
@@ -36,9 +36,11 @@ import { Semaphore } from './sync/semaphore.js';
 import { parseWaitOptions, type WaitOptionsArg } from './sync/wait-options.js';
 import { validateBoolean, validateInteger, validateKnownKeys, validateName, validateObject, validateString, validateTimeout } from './validate.js';
 import { verifyNamespace } from './store/verify.js';
+import { holdsOtherKind } from './named/kinds.js';
+import { removeByName } from './named/remove-by-name.js';
 import { Variables } from './store/variables.js';
 import { LoadMarkers } from './store/load-markers.js';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, initializeNamespace, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
+import { codecId, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, initializeNamespace, namespaceCodec, OPTION_KEYS, readNamespaceHeader, type NamespaceOptions } from './store/namespace-format.js';
 import { namespaceSizes } from './store/namespace-sizes.js';
 
 export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_SIZE, DEFAULT_NAMESPACE_SIZE, type NamespaceOptions };
@@ -51,7 +53,8 @@ import { vars } from './store/vars.js';
  * with Namespace.open(); reads, writes and object lookups after close() are SectionClosedError.
  *
  * Named objects are found by name or created on first use. A bad name is InvalidNameError, a
- * name that holds another kind of object KindMismatchError, no room NamespaceFullError;
+ * name that holds another kind of object KindMismatchError ("'x' in this namespace holds a
+ * cache, not a mutex"), no room NamespaceFullError;
  * objects are created outside lock() groups (inside one: InvalidArgValueError).
  */
 export class Namespace {
@@ -87,6 +90,7 @@ export class Namespace {
     this.section = section;
     const buffer = section.buffer;
     const layout = readNamespaceHeader(buffer, section.name); // IncompatibleSectionError for a damaged header
+    const codec = namespaceCodec(buffer, section.name, options.codec); // OptionsMismatchError for another codec than the recorded one
     const journal = new Journal(buffer, layout.journalOffset, layout.journalCapacity, () => {
       throw new NamespaceFullError(
         `this write or lock() group changes more than the journal holds (${journal.capacity} words); ` +
@@ -108,9 +112,9 @@ export class Namespace {
       load: () => attached()?.load() ?? { version: 0, structures: [] },
       save: (structures, expectedVersion) => attached()?.save(structures, expectedVersion) ?? false,
     };
-    const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(options.codec, { structures: this.structures }), options.autolock, options.timeout);
+    const core = new StoreCore(buffer, section.waiter, mutex, journal, heap, resolveCodec(codec, { structures: this.structures }), options.autolock, options.timeout);
     this.#core = core;
-    this.codecOption = options.codec;
+    this.codecOption = codec;
     this.variables = new Variables(core, core.table(NS_VARIABLES_TABLE_OFFSET));
     this.directory = new Directory(core, core.table(NS_DIRECTORY_TABLE_OFFSET));
     shared = this.openStructures();
@@ -155,7 +159,13 @@ export class Namespace {
     const location = parsed.file === undefined ? {} : { file: parsed.file };
     let section: Section;
     if (!create || reuse) {
-      section = Section.open(name, location);
+      try {
+        section = Section.open(name, location);
+      } catch (error) {
+        if (!(error instanceof SectionNotFoundError)) throw error;
+        const how = reuse ? '{ reuse: true }' : '{ create: false }';
+        throw new SectionNotFoundError(name, `namespace '${name}' does not exist; ${how} opens only an existing one: create it with Namespace.open('${name}') (create is the default)`);
+      }
     } else {
       section = Section.openOrCreate(name, {
         size,
@@ -163,11 +173,11 @@ export class Namespace {
         kind: 'namespace',
         ...location,
         ...(parsed.mode === undefined ? {} : { mode: parsed.mode }),
-        initialize: initializeNamespace,
+        initialize: (buffer: ArrayBuffer, committed: number) => initializeNamespace(buffer, committed, codecId(parsed.codec)),
       });
     }
     try {
-      if (section.kind !== 'namespace') throw new InvalidArgValueError(`section '${name}' holds a ${section.kind}, not a namespace`);
+      if (section.kind !== 'namespace') throw holdsOtherKind(name, section.kind, 'namespace', 'open');
       return new Namespace(section, { autolock, timeout, codec: parsed.codec });
     } catch (error) {
       section.close();
@@ -175,9 +185,14 @@ export class Namespace {
     }
   }
 
-  /** Removes a namespace by name (processes that have it open keep it until they close). */
-  static destroy(name: string, options: { file?: string } = {}): boolean {
-    return Section.unlink(name, options);
+  /**
+   * Removes a namespace by name; false if there was none. While live processes other than
+   * this one have it open: SectionInUseError, unless `force: true` (they keep it until they
+   * close; later opens do not find it, and Namespace.open makes a new one). A name that
+   * holds another kind (a channel, a broadcast) is KindMismatchError and stays.
+   */
+  static destroy(name: string, options: { file?: string; force?: boolean } = {}): boolean {
+    return removeByName(name, options, { noun: 'namespace', kinds: ['namespace'], remover: 'Namespace.destroy', keys: ['file'] });
   }
 
   /**
@@ -565,7 +580,11 @@ export class Namespace {
     this.section.close();
   }
 
-  /** Closes and removes the namespace. */
+  /**
+   * Closes this handle and removes the namespace's name, also while other processes have it
+   * open (no force needed: whoever holds a handle may end it; they keep using it until they
+   * close, later opens do not find it). Namespace.destroy(name) refuses that without force.
+   */
   destroy(): void {
     this.close();
     this.section.unlink();

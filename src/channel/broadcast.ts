@@ -26,7 +26,7 @@ import {
   broadcastRecordLength,
 } from '../layout/broadcast.js';
 import { RECORD_MESSAGE, RECORD_PADDING } from '../layout/ring.js';
-import { ownSections, type OwnSection, type OwnSectionRequest } from './own-section.js';
+import { ownSections, type OwnSection, type OwnSectionRequest, type OwnSectionUnlinkOptions } from './own-section.js';
 import { parkAsync, parkSync, parseWaitOptions, type ParsedWait, type WaitOptionsArg } from '../sync/wait-options.js';
 import { assertOpen, type Waiter } from '../sync/waiter.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
@@ -196,9 +196,14 @@ export class Broadcast<T = unknown> implements Disposable {
     return broadcast;
   }
 
-  /** Removes a standalone broadcast's name (SectionInUseError while other live processes have it open). */
-  static unlink(name: string): boolean {
-    return ownSections().unlink(name, 'Broadcast');
+  /**
+   * Removes a standalone broadcast's name; false if there was none. While live processes
+   * other than this one have it open: SectionInUseError, unless `force: true` (they keep
+   * their mapping; later opens do not find it). A name that holds another kind is
+   * KindMismatchError and stays.
+   */
+  static unlink(name: string, options: OwnSectionUnlinkOptions = {}): boolean {
+    return ownSections().unlink(name, 'Broadcast', options);
   }
 
   private static parseCreate(options: BroadcastCreateOptions & { timeout?: number }, extraKeys: string[]): { request: OwnSectionRequest; codec: CodecOption | undefined; timeout: number | undefined } {
@@ -218,11 +223,8 @@ export class Broadcast<T = unknown> implements Disposable {
     };
   }
 
+  /** `section` holds a broadcast: the provider refused any other kind (KindMismatchError). */
   private static onSection<T>(section: OwnSection, codec: CodecOption | undefined): Broadcast<T> {
-    if (section.kind !== 'broadcast') {
-      section.close();
-      throw new CorruptChannelError(`section '${section.name}' holds a ${section.kind}, not a broadcast`);
-    }
     try {
       return new Broadcast<T>(section.buffer, 0, section.waiter, { codec, section });
     } catch (error) {

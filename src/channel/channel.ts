@@ -9,7 +9,7 @@
  */
 import { ChannelEndedError, OptionsMismatchError, SendersGoneError, CorruptChannelError, InvalidArgTypeError, InvalidArgValueError, MessageTooLargeError, OutOfRangeError } from '../errors.js';
 import { RECORD_HEAP, RECORD_MESSAGE, RING_DATA_SIGNAL_OFFSET, RING_SPACE_SIGNAL_OFFSET, ringLength } from '../layout/ring.js';
-import { ownSections, type OwnSection, type OwnSectionRequest } from './own-section.js';
+import { ownSections, type OwnSection, type OwnSectionRequest, type OwnSectionUnlinkOptions } from './own-section.js';
 import {
   FIRST_PARK_SLICE_MS,
   MAX_PARK_SLICE_MS,
@@ -268,11 +268,7 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     const parsed = validateObject<ChannelOpenOptions>(options, 'options');
     validateKnownKeys(parsed, ['codec', 'timeout', 'wait'], 'options');
     resolveCodec(parsed.codec);
-    const section = ownSections().open(name, { timeout: parsed.timeout, wait: parsed.wait }, 'Channel');
-    if (section.kind !== 'channel' && section.kind !== 'mailbox') {
-      section.close();
-      throw new CorruptChannelError(`section '${name}' holds a ${section.kind}, not a channel`);
-    }
+    const section = ownSections().open(name, { timeout: parsed.timeout, wait: parsed.wait }, 'Channel'); // a channel or a mailbox, else KindMismatchError
     return Channel.onSection<T>(section, parsed.codec);
   }
 
@@ -283,11 +279,10 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
    */
   static openOrCreate<T = unknown>(name: string, options: ChannelCreateOptions & { timeout?: number } = {}): Channel<T> {
     const { request, codec, timeout } = Channel.parseCreate(options, 'channel', ['timeout']);
-    const section = ownSections().openOrCreate(name, { ...request, ...(timeout === undefined ? {} : { timeout }) }, 'Channel');
+    const section = ownSections().openOrCreate(name, { ...request, ...(timeout === undefined ? {} : { timeout }) }, 'Channel'); // another kind: KindMismatchError
     const channel = Channel.onSection<T>(section, codec);
     if (!section.created) {
       try {
-        if (section.kind !== 'channel') throw new CorruptChannelError(`section '${name}' holds a ${section.kind}, not a channel`);
         checkSame(name, 'kind', options.kind, channel.kind);
         checkSame(name, 'capacity', options.capacity, channel.ring.capacity);
       } catch (error) {
@@ -298,9 +293,14 @@ export class Channel<T = unknown> implements AsyncIterable<T>, Disposable {
     return channel;
   }
 
-  /** Removes a standalone channel's name (SectionInUseError while other live processes have it open). */
-  static unlink(name: string): boolean {
-    return ownSections().unlink(name, 'Channel');
+  /**
+   * Removes a standalone channel's (or mailbox's) name; false if there was none. While live
+   * processes other than this one have it open: SectionInUseError, unless `force: true`
+   * (they keep their mapping; later opens do not find it). A name that holds another kind
+   * (a namespace, a broadcast) is KindMismatchError and stays.
+   */
+  static unlink(name: string, options: OwnSectionUnlinkOptions = {}): boolean {
+    return ownSections().unlink(name, 'Channel', options);
   }
 
   /** Checks create options and builds the section request (shared with Mailbox). */

@@ -4,13 +4,13 @@
  * word: pid and start-time hash), so a receive from anyone else is a NotOwnerError rather
  * than two receivers silently splitting the messages.
  */
-import { CorruptChannelError, InvalidArgValueError } from '../errors.js';
+import { InvalidArgValueError } from '../errors.js';
 import { ownerWord } from '../layout/owner.js';
 import { RING_KIND_MPSC, RING_OWNER_OFFSET } from '../layout/ring.js';
 import { validateKnownKeys, validateObject } from '../validate.js';
 import { Channel, type ChannelOpenOptions } from './channel.js';
 import type { CodecOption } from '../codec/index.js';
-import { ownSections, type OwnSection } from './own-section.js';
+import { ownSections, type OwnSection, type OwnSectionUnlinkOptions } from './own-section.js';
 
 const OWNER = RING_OWNER_OFFSET >> 2;
 
@@ -43,11 +43,7 @@ export class Mailbox<T = unknown> extends Channel<T> {
   static override open<T = unknown>(name: string, options: ChannelOpenOptions = {}): Mailbox<T> {
     const parsed = validateObject<ChannelOpenOptions>(options, 'options');
     validateKnownKeys(parsed, ['codec', 'timeout', 'wait'], 'options');
-    const section = ownSections().open(name, { timeout: parsed.timeout, wait: parsed.wait }, 'Mailbox');
-    if (section.kind !== 'mailbox') {
-      section.close();
-      throw new CorruptChannelError(`section '${name}' holds a ${section.kind}, not a mailbox`);
-    }
+    const section = ownSections().open(name, { timeout: parsed.timeout, wait: parsed.wait }, 'Mailbox'); // another kind: KindMismatchError
     return Mailbox.wrap<T>(section, parsed.codec);
   }
 
@@ -57,6 +53,16 @@ export class Mailbox<T = unknown> extends Channel<T> {
    */
   static override openOrCreate(): never {
     throw new InvalidArgValueError('Mailbox.openOrCreate: a mailbox belongs to the process that creates it; call Mailbox.create in the owner and Mailbox.open(name, { wait: ms }) in senders');
+  }
+
+  /**
+   * Removes a mailbox's name; false if there was none. While live processes other than this
+   * one have it open: SectionInUseError, unless `force: true` (they keep their mapping;
+   * later opens do not find it). A name that holds another kind (a channel too) is
+   * KindMismatchError and stays.
+   */
+  static override unlink(name: string, options: OwnSectionUnlinkOptions = {}): boolean {
+    return ownSections().unlink(name, 'Mailbox', options);
   }
 
   private static wrap<T>(section: OwnSection, codec: CodecOption | undefined): Mailbox<T> {

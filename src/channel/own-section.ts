@@ -34,15 +34,26 @@ export interface OwnSectionOpenOptions {
   wait?: number;
 }
 
+/** Options of Channel.unlink, Mailbox.unlink and Broadcast.unlink. */
+export interface OwnSectionUnlinkOptions {
+  /**
+   * Remove it even while live processes other than this one have it open (they keep their
+   * mapping; later opens no longer find the name). Default false: SectionInUseError.
+   */
+  force?: boolean;
+}
+
 /**
  * Creates, opens and removes the sections of standalone objects. `what` is the class the user
  * called ('Channel', 'Mailbox', 'Broadcast'): errors name it ("create it with Channel.create").
+ * A name that holds another kind of section than the class handles (a Channel opens and
+ * removes a mailbox too) is KindMismatchError, and nothing is opened, created or removed.
  */
 export interface SectionProvider {
   create(name: string, request: OwnSectionRequest, what: string): OwnSection;
   open(name: string, options: OwnSectionOpenOptions, what: string): OwnSection;
   openOrCreate(name: string, request: OwnSectionRequest & { timeout?: number }, what: string): OwnSection;
-  unlink(name: string, what: string): boolean;
+  unlink(name: string, what: string, options?: OwnSectionUnlinkOptions): boolean;
 }
 
 let provider: SectionProvider | undefined;

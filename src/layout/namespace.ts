@@ -6,7 +6,7 @@
  *
  *  +0    +---------------------------------------------------------------+ line 0
  *        | magic "NSPC" | version | area bytes (the reserve) | journal     |
- *        | offset | journal capacity | heap offset | heap capacity | rsvd |
+ *        | offset | journal capacity | heap offset | heap capacity | codec|
  *  +128  +---------------------------------------------------------------+ line 1: readers
  *        | sequence (i32): even = stable, odd = a write is in progress;  |  futex word
  *        | readers park on it when a write takes long                    |
@@ -32,6 +32,11 @@
  *        | reserve: the heap grows into it (commits first, under the     |
  *        | store lock); never touched before that                        |
  *        +---------------------------------------------------------------+ area bytes
+ *
+ * Codec (i32 at +28, written at create, never changed): which codec encodes the values, so
+ * that an open with another one is refused rather than misreading them (CODEC_ID_* below;
+ * 0: made by a shmkit that did not record it, nothing to check). A custom codec is recorded
+ * as custom only: two custom codecs cannot be told apart.
  *
  * Table header (32 bytes): directory (i32, a heap allocation: word 0 = its capacity in
  * segments, words 1.. = the buffer offsets of the segments, 0 = not allocated), buckets
@@ -107,6 +112,13 @@ export const NS_JOURNAL_OFFSET_OFFSET = 3 * i32;
 export const NS_JOURNAL_CAPACITY_OFFSET = 4 * i32;
 export const NS_HEAP_OFFSET_OFFSET = 5 * i32;
 export const NS_HEAP_LENGTH_OFFSET = 6 * i32;
+export const NS_CODEC_OFFSET = 7 * i32;
+/** Values of the codec word: none recorded, then 'msgpack', '@msgpack/msgpack', 'raw', a custom codec. */
+export const CODEC_ID_UNRECORDED = 0;
+export const CODEC_ID_MSGPACK = 1;
+export const CODEC_ID_MSGPACK_JAVASCRIPT = 2;
+export const CODEC_ID_RAW = 3;
+export const CODEC_ID_CUSTOM = 4;
 export const NS_SEQUENCE_OFFSET = LINE;
 export const NS_READERS_WAITING_OFFSET = LINE + i32;
 export const NS_LOCK_OFFSET = 2 * LINE;

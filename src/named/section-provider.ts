@@ -1,12 +1,15 @@
 /**
  * Sections of their own for Channel, Mailbox and Broadcast (the port is
  * src/channel/own-section.ts): create, open (optionally waiting for another process to create
- * the name), openOrCreate and unlink, with errors that name the class the user called.
+ * the name), openOrCreate and unlink, with errors that name the class the user called. Each
+ * checks what the name holds first: another kind is KindMismatchError (src/named/kinds.ts).
  */
 import { SectionExistsError, SectionNotFoundError } from '../errors.js';
 import { Section } from '../section/index.js';
-import type { OwnSection, OwnSectionOpenOptions, OwnSectionRequest, SectionProvider } from '../channel/own-section.js';
+import type { OwnSection, OwnSectionOpenOptions, OwnSectionRequest, OwnSectionUnlinkOptions, SectionProvider } from '../channel/own-section.js';
 import { validateTimeout } from '../validate.js';
+import { holdsOtherKind, peekKind } from './kinds.js';
+import { removeByName } from './remove-by-name.js';
 
 /** Longest sleep between two looks for a name that does not exist yet. */
 const MAX_LOOK_INTERVAL_MS = 50;
@@ -18,6 +21,18 @@ function sleepSync(ms: number): void {
 
 function noun(what: string): string {
   return what.toLowerCase();
+}
+
+/** The kinds of section each class opens and removes by name: a Channel handles a mailbox too (a Mailbox is a Channel). */
+function kindsOf(what: string): readonly string[] {
+  return what === 'Channel' ? ['channel', 'mailbox'] : [noun(what)];
+}
+
+/** The section, if it holds one of `kinds`; else it is closed and KindMismatchError thrown. */
+function ofKind(section: OwnSection, kinds: readonly string[], what: string): OwnSection {
+  if (kinds.includes(section.kind)) return section;
+  section.close();
+  throw holdsOtherKind(section.name, section.kind, noun(what), 'open');
 }
 
 /**
@@ -38,6 +53,8 @@ export const sectionProvider: SectionProvider = {
       return Section.create(name, request);
     } catch (error) {
       if (!(error instanceof SectionExistsError)) throw error;
+      const kind = peekKind(name);
+      if (kind !== undefined && kind !== 'unknown' && kind !== request.kind) throw holdsOtherKind(name, kind, request.kind, 'open');
       throw new SectionExistsError(name, `${noun(what)} '${name}' already exists; ${staleHint(name, what) ?? `open it with ${what}.open, or use ${what}.openOrCreate`}`);
     }
   },
@@ -53,7 +70,7 @@ export const sectionProvider: SectionProvider = {
     let interval = 1;
     for (;;) {
       try {
-        return Section.open(name, options.timeout === undefined ? {} : { timeout: options.timeout });
+        return ofKind(Section.open(name, options.timeout === undefined ? {} : { timeout: options.timeout }), kindsOf(what), what);
       } catch (error) {
         if (!(error instanceof SectionNotFoundError)) throw error;
         const left = deadline - performance.now();
@@ -70,11 +87,11 @@ export const sectionProvider: SectionProvider = {
     }
   },
 
-  openOrCreate(name: string, request: OwnSectionRequest & { timeout?: number }, _what: string): OwnSection {
-    return Section.openOrCreate(name, request);
+  openOrCreate(name: string, request: OwnSectionRequest & { timeout?: number }, what: string): OwnSection {
+    return ofKind(Section.openOrCreate(name, request), [request.kind], what);
   },
 
-  unlink(name: string, _what: string): boolean {
-    return Section.unlink(name);
+  unlink(name: string, what: string, options?: OwnSectionUnlinkOptions): boolean {
+    return removeByName(name, options, { noun: noun(what), kinds: kindsOf(what), remover: `${what}.unlink` });
   },
 };

@@ -248,7 +248,10 @@ export class Cache<T = unknown> {
     const put = () =>
       core.write(() => {
         core.encodeKey(key); // the key buffer is shared; the lock wait may have run other code
-        this.table.put(core.key, core.keyLength, core.keyHash, bytes, ttl > 0 && ttl !== Infinity ? now + ttl : 0, 0, core.nextStamp());
+        const stamp = core.nextStamp();
+        this.table.put(core.key, core.keyLength, core.keyHash, bytes, ttl > 0 && ttl !== Infinity ? now + ttl : 0, 0, stamp);
+        this.storedEntry = this.table.lastPut;
+        this.storedStamp = stamp;
         HashTable.touch(this.hints, core.keyHash);
         this.evict(now);
         this.expireSome(now);
@@ -265,6 +268,10 @@ export class Cache<T = unknown> {
     }
   }
 
+  /** Where the last store() put its entry, and its stamp (for endLoad's decodeStored). */
+  private storedEntry = 0;
+  private storedStamp = 0;
+
   // ---------------------------------------------------------------- getOrSet (src/store/single-flight.ts)
 
   /**
@@ -273,7 +280,8 @@ export class Cache<T = unknown> {
    * `timeout`, default the namespace's; `signal` aborts the wait) and get its value. If the
    * loader throws, its caller gets the error and the next waiter loads; if its thread dies,
    * a waiter takes over. `ttl` is the loaded value's (default: the cache's). A loader that
-   * returns undefined stores nothing.
+   * returns undefined stores nothing. Every caller, the loader's own included, gets the value
+   * as stored (decoded and frozen, as get() returns it), never the loader's object itself.
    */
   getOrSet(key: string, loader: (key: string) => T | Promise<T>, options?: GetOrSetOptionsArg): Promise<T | undefined> {
     return getOrSet(this, key, loader, options, this.core.timeout);
@@ -322,13 +330,19 @@ export class Cache<T = unknown> {
 
   /**
    * @internal The end of load `token`: stores `value` (undefined: stores nothing) and removes
-   * the marker in one write, then wakes the waiters. If the value cannot be stored, the
+   * the marker in one write, then wakes the waiters; returns the value as stored (what get()
+   * returns: decoded and frozen, not `value` itself). If the value cannot be stored, the
    * marker is removed all the same and the error thrown.
    */
-  endLoad(key: string, token: number, value: T | undefined, ttl: number | undefined): void {
+  endLoad(key: string, token: number, value: T | undefined, ttl: number | undefined): T | undefined {
     try {
-      if (value === undefined) this.core.write(() => this.releaseMarker(key, token), true);
-      else this.store(key, this.encode(key, value), this.ttlOf(ttl), token);
+      if (value === undefined) {
+        this.core.write(() => this.releaseMarker(key, token), true);
+        return undefined;
+      }
+      const bytes = this.encode(key, value);
+      this.store(key, bytes, this.ttlOf(ttl), token);
+      return this.core.decodeStored(key, this.storedEntry, this.storedStamp, bytes, this.decoded) as T;
     } catch (error) {
       if (value !== undefined) this.core.write(() => this.releaseMarker(key, token), true);
       throw error;

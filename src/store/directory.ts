@@ -114,7 +114,9 @@ export class Directory {
   private check(entry: DirectoryEntry | typeof RETRY, name: string, kind: ObjectKind): number {
     if (entry === RETRY) throw new KindMismatchError(`the directory entry '${name}' is damaged`);
     if (entry.kind !== kind) {
-      throw new KindMismatchError(`'${name}' in this namespace is a ${entry.kind}, not a ${kind}`);
+      // Named as the user calls them: ns.cache('x'), ns.mutex('x')...
+      const opener = entry.kind === 'structures' || entry.kind === 'pool' ? undefined : `open it with ns.${entry.kind}('${name}')`;
+      throw KindMismatchError.holds(`'${name}' in this namespace`, entry.kind, kind, opener);
     }
     return entry.offset;
   }

@@ -4,10 +4,16 @@
  * (src/layout/namespace.ts).
  */
 import type { CodecOption } from '../codec/index.js';
-import { CorruptHeapError, IncompatibleSectionError } from '../errors.js';
+import { CorruptHeapError, IncompatibleSectionError, OptionsMismatchError } from '../errors.js';
 import { HEAP_OVERHEAD, MIN_HEAP_LENGTH } from '../layout/heap.js';
 import {
+  CODEC_ID_CUSTOM,
+  CODEC_ID_MSGPACK,
+  CODEC_ID_MSGPACK_JAVASCRIPT,
+  CODEC_ID_RAW,
+  CODEC_ID_UNRECORDED,
   NAMESPACE_MAGIC,
+  NS_CODEC_OFFSET,
   NAMESPACE_VERSION,
   NS_AREA_LENGTH_OFFSET,
   NS_DIRECTORY_TABLE_OFFSET,
@@ -71,8 +77,11 @@ export interface NamespaceOptions {
   timeout?: number;
   /**
    * How values are encoded (default 'msgpack'); also the default of its channels, mailboxes
-   * and broadcasts. Not stored: every process must pass the same one, or reads of another's
-   * values are CorruptValueError.
+   * and broadcasts. Recorded when the namespace is created: opening it with another codec is
+   * OptionsMismatchError naming both; leaving it out takes the recorded one ('msgpack',
+   * '@msgpack/msgpack' or 'raw'). A custom codec ({ encode, decode }) is recorded only as
+   * "custom" (functions cannot be compared across processes): every process must pass it
+   * again, and the same one.
    */
   codec?: CodecOption;
 }
@@ -149,6 +158,8 @@ export function readNamespaceHeader(buffer: ArrayBuffer, name: string): Namespac
     const found = all[offset >> 2]!;
     if (found !== value) refuse(`its header says ${field} ${found}, a namespace of ${area} bytes has ${value} (damaged header)`);
   }
+  const codec = all[NS_CODEC_OFFSET >> 2]!;
+  if (!(codec >= CODEC_ID_UNRECORDED && codec <= CODEC_ID_CUSTOM)) refuse(`its header says codec ${codec}, not one this shmkit knows (damaged header)`);
   // The journal a dead writer may have left: its count and the words it names.
   const journal = expected.journalOffset >> 2;
   const pending = all[journal]!;
@@ -172,7 +183,7 @@ export function readNamespaceHeader(buffer: ArrayBuffer, name: string): Namespac
  * are memory: the journal is sized from them, the heap starts in them and may grow to the
  * end of the area.
  */
-export function initializeNamespace(buffer: ArrayBuffer, committed: number = buffer.byteLength): void {
+export function initializeNamespace(buffer: ArrayBuffer, committed: number = buffer.byteLength, codec: number = CODEC_ID_MSGPACK): void {
   const all = new Int32Array(buffer, 0, buffer.byteLength >> 2);
   const { journalCapacity: capacity, heapOffset, heapLength } = namespaceLayout(buffer.byteLength, journalCapacity(committed));
   const initialLength = Math.min(heapLength, (committed - heapOffset) & ~7);
@@ -182,10 +193,53 @@ export function initializeNamespace(buffer: ArrayBuffer, committed: number = buf
   all[NS_JOURNAL_CAPACITY_OFFSET >> 2] = capacity;
   all[NS_HEAP_OFFSET_OFFSET >> 2] = heapOffset;
   all[NS_HEAP_LENGTH_OFFSET >> 2] = heapLength;
+  all[NS_CODEC_OFFSET >> 2] = codec;
   SharedHeap.initialize(buffer, heapOffset, initialLength, heapLength);
   const journal = new Journal(buffer, NS_JOURNAL_START, capacity, () => undefined);
   const heap = new SharedHeap(buffer, heapOffset, heapLength, undefined, { committed: () => committed });
   new HashTable(buffer, NS_VARIABLES_TABLE_OFFSET, heap, journal).create();
   new HashTable(buffer, NS_DIRECTORY_TABLE_OFFSET, heap, journal).create();
   Atomics.store(all, NS_MAGIC_OFFSET >> 2, NAMESPACE_MAGIC); // SYNC POINT: laid out
+}
+
+const CODEC_NAMES: Record<number, string> = {
+  [CODEC_ID_MSGPACK]: "codec 'msgpack'",
+  [CODEC_ID_MSGPACK_JAVASCRIPT]: "codec '@msgpack/msgpack'",
+  [CODEC_ID_RAW]: "codec 'raw'",
+  [CODEC_ID_CUSTOM]: 'a custom codec',
+};
+const BUILT_IN_CODECS: Record<number, CodecOption> = {
+  [CODEC_ID_MSGPACK]: 'msgpack',
+  [CODEC_ID_MSGPACK_JAVASCRIPT]: '@msgpack/msgpack',
+  [CODEC_ID_RAW]: 'raw',
+};
+
+/** The codec word a namespace records for a (valid) codec option. */
+export function codecId(option: CodecOption | undefined): number {
+  if (option === undefined || option === 'msgpack') return CODEC_ID_MSGPACK;
+  if (option === '@msgpack/msgpack') return CODEC_ID_MSGPACK_JAVASCRIPT;
+  if (option === 'raw') return CODEC_ID_RAW;
+  return CODEC_ID_CUSTOM;
+}
+
+/**
+ * The codec to open namespace `name` with: the one asked for, which must be the one its
+ * header records (OptionsMismatchError naming both), or without one, the recorded built-in
+ * codec. A namespace that records none (made before the word existed) takes what is asked.
+ */
+export function namespaceCodec(buffer: ArrayBuffer, name: string, requested: CodecOption | undefined): CodecOption | undefined {
+  const recorded = Atomics.load(new Int32Array(buffer, NS_CODEC_OFFSET, 1), 0);
+  if (recorded === CODEC_ID_UNRECORDED) return requested;
+  if (requested === undefined) {
+    if (recorded !== CODEC_ID_CUSTOM) return BUILT_IN_CODECS[recorded];
+    throw new OptionsMismatchError(
+      `namespace '${name}' exists with a custom codec, which is not stored: pass the same codec as options.codec`,
+    );
+  }
+  const asked = codecId(requested);
+  if (asked === recorded) return requested;
+  throw new OptionsMismatchError(
+    `namespace '${name}' exists with ${CODEC_NAMES[recorded]}, not ${CODEC_NAMES[asked]}: ` +
+      `open it without 'codec' to take it as it is${recorded === CODEC_ID_CUSTOM ? ' (a custom codec must be passed again)' : ''}, or use another name`,
+  );
 }

@@ -108,8 +108,7 @@ export async function getOrSet<T>(
         throw error;
       }
       pauseHook?.('cache.load.publish');
-      cache.endLoad(key, step.token, value, ttl);
-      return value;
+      return cache.endLoad(key, step.token, value, ttl); // the stored, frozen value: what everyone else gets
     }
     const markers = cache.loadMarkers;
     markers.addWaiter(1);
@@ -160,8 +159,7 @@ export function getOrSetSync<T>(
         throw error;
       }
       pauseHook?.('cache.load.publish');
-      cache.endLoad(key, step.token, value, ttl);
-      return value;
+      return cache.endLoad(key, step.token, value, ttl); // the stored, frozen value: what everyone else gets
     }
     const markers = cache.loadMarkers;
     markers.addWaiter(1);

@@ -391,6 +391,27 @@ export class StoreCore {
     return value;
   }
 
+  /**
+   * The value a write of this process just stored, from the bytes it encoded (`entry`,
+   * `stamp`: where and as which version): what every later read returns, decoded, frozen and
+   * kept as decodeEntry does, so its writer gets no other object than its readers do (and
+   * the caller's own object is left as it was). Call it before anything else is encoded: a
+   * codec may reuse the buffer of `bytes`.
+   */
+  decodeStored(key: string, entry: number, stamp: number, bytes: Uint8Array, decoded: DecodedValues = this.decoded): unknown {
+    let value: unknown;
+    try {
+      value = this.codec.decode(bytes);
+    } catch (error) {
+      if (error instanceof ShmkitError) throw error;
+      throw new CorruptValueError(`a value just stored does not decode with the codec that encoded it: ${(error as Error).message}`, { cause: error });
+    }
+    if (bytes.length > DECODED_MAX_BYTES) return value;
+    freezeValue(value);
+    decoded.keep(key, entry, stamp, value);
+    return value;
+  }
+
   /** A read was validated (or not): keep what it decoded (or drop it). */
   private settle(valid: boolean): void {
     this.unsettled.settle(valid);

@@ -19,6 +19,26 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
 }
 
 describe('cache.getOrSet', () => {
+  it("gives the loader's caller the stored value, frozen as everyone gets it, and leaves the loader's object alone", async () => {
+    using ns = open();
+    const cache = ns.cache('c');
+    const loaded = { list: [1, 2], when: new Date(0) };
+    const value = (await cache.getOrSet('k', () => loaded)) as typeof loaded;
+    expect(value).toEqual(loaded);
+    expect(value).not.toBe(loaded);
+    expect(Object.isFrozen(value)).toBe(true);
+    expect(Object.isFrozen(value.list)).toBe(true);
+    expect(Object.isFrozen(loaded)).toBe(false);
+    expect(Object.isFrozen(loaded.list)).toBe(false);
+    expect(cache.get('k')).toBe(value); // later reads: the very same object
+    const syncLoaded = { n: 1 };
+    const syncValue = cache.getOrSetSync('s', () => syncLoaded);
+    expect(syncValue).toEqual(syncLoaded);
+    expect(Object.isFrozen(syncValue)).toBe(true);
+    expect(Object.isFrozen(syncLoaded)).toBe(false);
+    expect(cache.get('s')).toBe(syncValue);
+  });
+
   it('returns the cached value without calling the loader, and counts a hit', async () => {
     using ns = open();
     const cache = ns.cache('c');
