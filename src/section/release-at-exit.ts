@@ -3,8 +3,10 @@
  * (process.exit(), the event loop running dry, an uncaught exception): a section its users
  * simply left is then idle, not stale, and `shmkit gc` keeps it.
  *
- * One 'exit' listener per JS thread, added with the first attachment. Each release is a
- * synchronous CAS on the mapped header; nothing is unmapped (the process is going away).
+ * One 'exit' listener per JS thread, added with the first attachment. Each release is what
+ * close() does to the attach table, synchronously (a CAS on the slot, then freeing the slots
+ * of peers that died: a liveness look per occupied slot); nothing is unmapped (the process
+ * is going away).
  *
  * Worker threads: each has its own `process` object, whose 'exit' fires when the worker ends
  * by itself (its event loop runs dry, process.exit() inside it, an uncaught exception), and

@@ -112,13 +112,19 @@ export class Section implements Disposable {
     }
   }
 
-  /** Gives back the attach slot, once: at close, a failed open, or this thread's exit. */
+  /**
+   * Gives back the attach slot, once: at close, a failed open, or this thread's exit. Also
+   * frees the slots of users that died since this one attached, so that a section whose
+   * last user leaves cleanly is idle, not stale, even if a peer was killed meanwhile.
+   */
   #detach(): void {
     const forget = this.#forgetExitRelease;
     if (forget === undefined) return;
     this.#forgetExitRelease = undefined;
     forget();
-    this.attachTable.release(this.attachSlot, this.#platform.currentProcess.pid);
+    const self = this.#platform.currentProcess;
+    this.attachTable.release(this.attachSlot, self.pid);
+    this.attachTable.reapDead(self);
   }
 
   /** Creates a new section; fails with SectionExistsError if the name is taken. */
