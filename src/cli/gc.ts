@@ -2,6 +2,8 @@
  * `shmkit gc`: removes stale sections — every process recorded as attached has died, or the
  * creator died while creating it (Section.list()'s `stale`). Sections nobody has open but
  * that were closed cleanly are idle, not stale, and stay: they may hold data left on purpose.
+ * A normal exit without close() counts as clean (the slot is released at exit), and dead
+ * attachers are freed by the next open or close, so stale means the last users were killed.
  */
 import { platform } from '../platform/index.js';
 import { describeSection } from '../section/list.js';
@@ -38,10 +40,11 @@ export const gcCommand: Command<GcOptions> = {
   summary: 'remove stale sections (every attached process dead); --dry-run',
   help: `Usage: shmkit gc [--dry-run] [--prefix TEXT] [--json]
 
-Remove the stale sections: those whose attached processes all died without
-detaching, and those whose creator died while creating them. Idle sections
-(nobody attached, closed cleanly) are left alone. Each one is checked again
-just before it is removed.
+Remove the stale sections: those whose last users were killed without
+detaching (SIGKILL, a crash) with nobody opening or closing them since, and
+those whose creator died while creating them. Idle sections (their users
+closed them or exited normally) are left alone: they may hold data left on
+purpose. Each one is checked again just before it is removed.
 
 Options:
   --dry-run      list what would be removed, remove nothing

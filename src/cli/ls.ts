@@ -36,8 +36,10 @@ header included.
 
 States:
   live       some attached process runs
-  idle       nobody attached; closed cleanly (kept: it may hold data)
-  stale      every attached process died ('shmkit gc' removes it)
+  idle       nobody attached; its users closed it or exited normally
+             (kept: it may hold data)
+  stale      its last users were killed (SIGKILL, a crash) and nobody has
+             opened or closed it since ('shmkit gc' removes it)
   init       being created
   abandoned  its creator died while creating it (gc removes it too)
   bad        not a section this shmkit can read

@@ -85,9 +85,12 @@
  * - The creator writes every header field while it holds the creation lock, then publishes
  *   init state READY (release store, then futex wake). After READY the fields above the
  *   attach table never change.
- * - A slot is owned by the thread whose pid it holds. It claims the slot by CAS on pid (a free
- *   slot, or one whose process is dead), then writes the start time. A reader that sees a pid
- *   with start time 0 is looking at a claim in progress and judges by the pid alone.
+ * - A slot is owned by the thread whose pid it holds. It claims a free slot by CAS on pid
+ *   (0 -> -pid), then writes the start time, then publishes +pid. A negative pid, or a pid
+ *   with start time 0, is a claim in progress (or a release) and is judged by the pid alone.
+ *   Before claiming, an attacher frees every slot whose process is provably dead: CAS from
+ *   the exact pid it saw to its own -pid, judge again, clear start time and armed, CAS to 0
+ *   (src/section/attach-table.ts). The owner frees its slot at close or at a normal exit.
  * - A thread arming its slot (armed 0 -> 1) adds 1 to `armed slots`, and subtracts 1 when it
  *   disarms; claimers raise the high-water mark. Wakers of any process skip the table when
  *   `armed slots` is 0, else ring `doorbell` of every armed slot below the high-water mark.

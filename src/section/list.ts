@@ -43,6 +43,9 @@ export interface SectionInfo {
    * Safe to remove: abandoned during init, or every process recorded as attached has died.
    * A section nobody has open but that was closed cleanly is idle, not stale: memory-backed
    * sections persist until unlinked, like files, and may be waiting for their next user.
+   * A normal exit releases a process's attachments, and every open or close frees those of
+   * dead processes, so a section is stale only when its last users were killed and nobody
+   * has opened or closed it since.
    */
   stale: boolean;
   /** Why the section is incompatible, when it is. */

@@ -18,6 +18,7 @@ import { awaitReady, sleepSync } from './handshake.js';
 import { HeaderView, writeHeader } from './header.js';
 import { describeSection, listSections, type SectionInfo } from './list.js';
 import { mappedBy, type MappedSection } from './mapped-by.js';
+import { releaseAtExit } from './release-at-exit.js';
 import { SectionWaiter } from './section-waiter.js';
 import {
   parseCreate,
@@ -88,6 +89,8 @@ export class Section implements Disposable {
   #waiter: SectionWaiter | undefined;
   #object: SharedObject | undefined;
   readonly #platform: Platform;
+  /** Forgets the release owed at exit; undefined once the slot is given back (or for read-only). */
+  #forgetExitRelease: (() => void) | undefined;
 
   private constructor(parts: SectionParts, os: Platform) {
     this.name = parts.name;
@@ -103,6 +106,25 @@ export class Section implements Disposable {
     this.#buffer = os.view(parts.mapping, HEADER_LENGTH, parts.userSize);
     this.attachTable = new AttachTable(parts.mapping.buffer, os);
     this.attachSlot = parts.readonly ? -1 : this.attachTable.claim(os.currentProcess);
+    if (this.attachSlot >= 0) {
+      // A thread that exits without close() still gives the slot back (release-at-exit.ts).
+      this.#forgetExitRelease = releaseAtExit(() => this.#detach());
+    }
+  }
+
+  /**
+   * Gives back the attach slot, once: at close, a failed open, or this thread's exit. Also
+   * frees the slots of users that died since this one attached, so that a section whose
+   * last user leaves cleanly is idle, not stale, even if a peer was killed meanwhile.
+   */
+  #detach(): void {
+    const forget = this.#forgetExitRelease;
+    if (forget === undefined) return;
+    this.#forgetExitRelease = undefined;
+    forget();
+    const self = this.#platform.currentProcess;
+    this.attachTable.release(this.attachSlot, self.pid);
+    this.attachTable.reapDead(self);
   }
 
   /** Creates a new section; fails with SectionExistsError if the name is taken. */
@@ -131,6 +153,7 @@ export class Section implements Disposable {
       mode: request.mode,
     });
     let mapping: Mapping | undefined;
+    let section: Section | undefined;
     try {
       os.lockCreation(object);
       mapping = os.map(object, totalSize);
@@ -150,7 +173,7 @@ export class Section implements Disposable {
       );
       const pause = Number(process.env[INIT_PAUSE_ENV] ?? 0);
       if (pause > 0) sleepSync(pause);
-      const section = new Section(
+      section = new Section(
         { ...request, object, mapping, header, userSize: request.reserve, created: true, readonly: false },
         os,
       );
@@ -160,6 +183,7 @@ export class Section implements Disposable {
       os.unlockCreation(object);
       return section;
     } catch (error) {
+      if (section) section.#detach();
       if (mapping) os.unmap(mapping);
       os.closeObject(object);
       os.unlinkObject({ name: request.name, file: request.file });
@@ -196,7 +220,7 @@ export class Section implements Disposable {
       const committed = header.committedSize;
       const size = os.statObject(object).size;
       if (size < committed) {
-        if (section.attachSlot >= 0) section.attachTable.release(section.attachSlot);
+        section.#detach();
         os.unmap(mapping); // the object itself is closed below
         throw new IncompatibleSectionError(
           `${label(request.name, request.file)} was truncated while being opened: its header says ${committed} bytes but it holds ${size}`,
@@ -356,7 +380,7 @@ export class Section implements Disposable {
     if (object === undefined) return;
     this.#object = undefined;
     this.#waiter?.detach();
-    if (this.attachSlot >= 0) this.attachTable.release(this.attachSlot);
+    this.#detach();
     this.#platform.unmap(this.mapping);
     this.#platform.closeObject(object);
   }
