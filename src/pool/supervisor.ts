@@ -60,6 +60,8 @@ const MAX_START_FAILURES = 3;
 const STOP_GRACE_MS = 5_000;
 /** destroy(): how long an idle or starting thread gets to stop before it is terminated. */
 const KILL_FALLBACK_MS = 2_000;
+/** destroy(): how long a busy thread gets to stop before it is terminated. */
+const BUSY_STOP_GRACE_MS = 250;
 
 interface Running {
   host: WorkerHost;
@@ -334,10 +336,10 @@ export class Supervisor {
 
   /**
    * destroy(): ends every worker now and fails what they held and what is queued. Processes
-   * get SIGKILL. Threads: only a busy one is terminated (it runs the handler's code); idle and
-   * starting ones are asked to stop, since terminating a thread in the middle of a native call
-   * (koffi loading, a wait being armed) aborts the whole process; one that has not stopped
-   * after KILL_FALLBACK_MS is terminated anyway once it is past the runtime's own start-up
+   * get SIGKILL. Threads are asked to stop, since terminating a thread in the middle of a
+   * native call (koffi loading, a wait being armed, a result being sent) aborts the whole
+   * process; a busy one that has not stopped after BUSY_STOP_GRACE_MS, and any other after
+   * KILL_FALLBACK_MS, is terminated anyway once it is past the runtime's own start-up
    * (loading: its module's top level may never settle, and keep its event loop alive).
    */
   async killAll(): Promise<void> {
@@ -350,11 +352,16 @@ export class Supervisor {
       if (!entry) continue;
       all.push(entry);
       entry.ending = 'kill';
-      const busy = Atomics.load(block.words, block.worker(w, WORKER_STATE_OFFSET)) === WORKER_BUSY;
-      if (this.options.mode === 'process' || (busy && entry.ready)) {
+      if (this.options.mode === 'process') {
         entry.host.kill();
         continue;
       }
+      // A busy thread may be between tasks (sending a result, taking the next) inside a koffi
+      // call, and terminating it there aborts the whole process (seen once in CI). So it is
+      // asked to stop too (its task was aborted by failAll) and terminated only after a short
+      // grace, most likely inside a handler that ignores its signal: JavaScript, safe to stop.
+      const busy = Atomics.load(block.words, block.worker(w, WORKER_STATE_OFFSET)) === WORKER_BUSY;
+      const grace = busy && entry.ready ? BUSY_STOP_GRACE_MS : KILL_FALLBACK_MS;
       this.submitter.sendControl(w, CONTROL_STOP, 0, 0);
       let exited = false;
       let fallback: NodeJS.Timeout | undefined;
@@ -363,7 +370,7 @@ export class Supervisor {
         if (entry.loading) entry.host.kill();
         else fallback = setTimeout(killLate, KILL_FALLBACK_MS).unref();
       };
-      fallback = setTimeout(killLate, KILL_FALLBACK_MS).unref();
+      fallback = setTimeout(killLate, grace).unref();
       void entry.exited.then(() => {
         exited = true;
         clearTimeout(fallback);
