@@ -7,10 +7,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Namespace, Section, SectionNotFoundError, type SectionInfo } from '../../src/index.js';
+import { Namespace, Section, type SectionInfo } from '../../src/index.js';
 import { startChild, type Child } from '../helpers/child.js';
 import { runPrefix, uniqueName } from '../helpers/names.js';
-import { shmkit, shmkitJson } from './run-cli.js';
+import { sectionExists as exists, shmkit, shmkitJson } from './run-cli.js';
 
 const children: Child[] = [];
 afterEach(async () => {
@@ -33,15 +33,6 @@ function info(name: string): SectionInfo {
   return found;
 }
 
-function exists(name: string): boolean {
-  try {
-    Section.open(name, { readonly: true }).close();
-    return true;
-  } catch (error) {
-    if (error instanceof SectionNotFoundError) return false;
-    throw error;
-  }
-}
 
 /** Starts leave-section.mjs and waits for it to say it is attached. */
 async function leave(name: string, how: string, kind = 'section'): Promise<Child> {

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Section, SectionNotFoundError } from '../../src/index.js';
+import { Section } from '../../src/index.js';
 import { startChild, type Child } from '../helpers/child.js';
 import { removeAfter, runPrefix, uniqueName } from '../helpers/names.js';
-import { shmkit, shmkitJson } from './run-cli.js';
+import { sectionExists as exists, shmkit, shmkitJson } from './run-cli.js';
 
 const children: Child[] = [];
 const closers: Array<() => void> = [];
@@ -22,15 +22,6 @@ afterEach(async () => {
   for (const close of closers.splice(0)) close();
 });
 
-function exists(name: string): boolean {
-  try {
-    Section.open(name, { readonly: true }).close();
-    return true;
-  } catch (error) {
-    if (error instanceof SectionNotFoundError) return false;
-    throw error;
-  }
-}
 
 async function hold(name: string): Promise<Child> {
   const child = startChild('cli-holder.mjs', [name]);

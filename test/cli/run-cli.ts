@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Section, SectionNotFoundError } from '../../src/index.js';
 
 export const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
 
@@ -36,4 +37,15 @@ export async function shmkitJson<T = unknown>(args: string[]): Promise<T> {
 /** Every line of a text output fits an 80-column terminal. */
 export function widest(text: string): number {
   return Math.max(0, ...text.split('\n').map((line) => [...line].length));
+}
+
+/** True if section `name` exists (opened read-only, without attaching). */
+export function sectionExists(name: string): boolean {
+  try {
+    Section.open(name, { readonly: true }).close();
+    return true;
+  } catch (error) {
+    if (error instanceof SectionNotFoundError) return false;
+    throw error;
+  }
 }
